@@ -1,0 +1,241 @@
+//! Reading provider payloads as providers really send them.
+//!
+//! The generated types say what the documents say: `str_length` is a string,
+//! `statusCode` an integer. Providers are less exact: SmartHive's own example
+//! ends with a trailing comma, numbers arrive as strings and strings as
+//! numbers. Rather than loosen every generated type (and every user's code
+//! with it), [`from_slice`] repairs the input first, guided by the target
+//! type's own JSON schema (every generated type derives `JsonSchema`):
+//!
+//! 1. trailing commas before `}` or `]` are dropped (outside strings);
+//! 2. a value is coerced where the schema wants the other scalar type: a
+//!    numeric string where an integer or number is expected, a number or
+//!    boolean where a string is expected, `"true"`/`"false"` for a boolean;
+//! 3. the repaired value is deserialised strictly, and an error names the
+//!    JSON path that did not fit.
+//!
+//! Unknown fields are never a problem here: the generated received types
+//! keep them in their `extra` map.
+
+use std::borrow::Cow;
+
+use schemars::JsonSchema;
+use schemars::schema::{InstanceType, RootSchema, Schema, SchemaObject, SingleOrVec};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Why a payload could not be read, even leniently.
+#[derive(Debug, thiserror::Error)]
+pub enum LenientError {
+    #[error("not JSON, even allowing trailing commas: {0}")]
+    Syntax(serde_json::Error),
+    #[error("does not fit {type_name} at {path}: {message}")]
+    Shape {
+        type_name: String,
+        path: String,
+        message: String,
+    },
+}
+
+/// Reads `bytes` as a `T`, repairing trailing commas and scalar types first.
+pub fn from_slice<T: DeserializeOwned + JsonSchema>(bytes: &[u8]) -> Result<T, LenientError> {
+    from_value(parse(bytes)?)
+}
+
+/// Parses JSON that may have trailing commas (and a UTF-8 byte order mark).
+pub fn parse(bytes: &[u8]) -> Result<Value, LenientError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    serde_json::from_slice(&strip_trailing_commas(bytes)).map_err(LenientError::Syntax)
+}
+
+/// Converts `value` into a `T`, coercing scalars the way `T`'s schema wants.
+pub fn from_value<T: DeserializeOwned + JsonSchema>(mut value: Value) -> Result<T, LenientError> {
+    let root = schemars::r#gen::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    coerce(&mut value, &Schema::Object(root.schema.clone()), &root, 0);
+    serde_path_to_error::deserialize(value).map_err(|e| LenientError::Shape {
+        type_name: T::schema_name(),
+        path: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })
+}
+
+/// Drops each comma that follows a value and that only whitespace separates
+/// from a closing `}` or `]`, outside string literals. Borrows when there is
+/// nothing to drop.
+fn strip_trailing_commas(input: &[u8]) -> Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut previous = b' ';
+    for (i, &byte) in input.iter().enumerate() {
+        let mut keep = true;
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if byte == b',' && !matches!(previous, b'{' | b'[' | b',') {
+            let next = input[i + 1..].iter().find(|b| !b.is_ascii_whitespace());
+            keep = !matches!(next, Some(b'}' | b']'));
+        }
+        if !byte.is_ascii_whitespace() {
+            previous = byte;
+        }
+        match (&mut out, keep) {
+            (Some(out), true) => out.push(byte),
+            (None, false) => out = Some(input[..i].to_vec()),
+            _ => {}
+        }
+    }
+    out.map_or(Cow::Borrowed(input), Cow::Owned)
+}
+
+/// Deep enough for any provider payload; stops a recursive schema looping.
+const MAX_DEPTH: usize = 64;
+
+fn coerce(value: &mut Value, schema: &Schema, root: &RootSchema, depth: usize) {
+    let Schema::Object(schema) = schema else { return };
+    if depth > MAX_DEPTH || value.is_null() {
+        return;
+    }
+    if let Some(reference) = &schema.reference {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        if let Some(target) = root.definitions.get(name) {
+            coerce(value, target, root, depth + 1);
+        }
+        return;
+    }
+    if let Some(sub) = &schema.subschemas {
+        for all in sub.all_of.iter().flatten() {
+            coerce(value, all, root, depth + 1);
+        }
+        // Option<T> of a referenced type is `anyOf: [T, null]`: use the first
+        // variant that is not just null.
+        let variants = sub.any_of.iter().chain(sub.one_of.iter()).flatten();
+        if let Some(variant) = variants.into_iter().find(|v| !is_null_schema(v)) {
+            coerce(value, variant, root, depth + 1);
+        }
+    }
+    coerce_scalar(value, schema);
+    match value {
+        Value::Object(fields) => {
+            let Some(object) = &schema.object else { return };
+            for (name, field) in fields.iter_mut() {
+                match object.properties.get(name) {
+                    Some(property) => coerce(field, property, root, depth + 1),
+                    None => {
+                        if let Some(additional) = &object.additional_properties {
+                            coerce(field, additional, root, depth + 1);
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(SingleOrVec::Single(item)) = schema.array.as_ref().and_then(|a| a.items.as_ref()) {
+                for element in items {
+                    coerce(element, item, root, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_null_schema(schema: &Schema) -> bool {
+    matches!(schema, Schema::Object(SchemaObject { instance_type: Some(SingleOrVec::Single(t)), .. }) if **t == InstanceType::Null)
+}
+
+fn coerce_scalar(value: &mut Value, schema: &SchemaObject) {
+    let wants = |t: InstanceType| schema.instance_type.as_ref().is_some_and(|types| types.contains(&t));
+    let replacement = match &*value {
+        Value::String(text) if !wants(InstanceType::String) => {
+            let text = text.trim();
+            if wants(InstanceType::Integer) {
+                text.parse::<i64>()
+                    .ok()
+                    .map(Value::from)
+                    .or_else(|| text.parse::<u64>().ok().map(Value::from))
+            } else if wants(InstanceType::Number) {
+                text.parse::<f64>()
+                    .ok()
+                    .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+            } else if wants(InstanceType::Boolean) {
+                text.parse::<bool>().ok().map(Value::Bool)
+            } else {
+                None
+            }
+        }
+        Value::Number(n)
+            if wants(InstanceType::String) && !wants(InstanceType::Number) && !wants(InstanceType::Integer) =>
+        {
+            Some(Value::String(n.to_string()))
+        }
+        Value::Bool(b) if wants(InstanceType::String) && !wants(InstanceType::Boolean) => {
+            Some(Value::String(b.to_string()))
+        }
+        _ => None,
+    };
+    if let Some(replacement) = replacement {
+        *value = replacement;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_trailing_commas_outside_strings_only() {
+        let input = br#"{"a": [1, 2, ], "b": "x,}", "c": {"d": 1,
+        },}"#;
+        let parsed = parse(input).unwrap();
+        assert_eq!(parsed, serde_json::json!({"a": [1, 2], "b": "x,}", "c": {"d": 1}}));
+        assert!(matches!(strip_trailing_commas(br#"{"a":1}"#), Cow::Borrowed(_)));
+        assert!(matches!(parse(b"{,}"), Err(LenientError::Syntax(_))));
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize, JsonSchema)]
+    struct Sample {
+        count: Option<i64>,
+        label: Option<String>,
+        flag: Option<bool>,
+        nested: Option<Vec<Inner>>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize, JsonSchema)]
+    struct Inner {
+        code: i32,
+    }
+
+    #[test]
+    fn coerces_scalars_the_schema_wants() {
+        let read: Sample =
+            from_slice(br#"{"count": " 157 ", "label": 3.5, "flag": "true", "nested": [{"code": "7"},],}"#).unwrap();
+        assert_eq!(
+            read,
+            Sample {
+                count: Some(157),
+                label: Some("3.5".into()),
+                flag: Some(true),
+                nested: Some(vec![Inner { code: 7 }])
+            }
+        );
+    }
+
+    #[test]
+    fn names_the_path_that_does_not_fit() {
+        let err = from_slice::<Sample>(br#"{"nested": [{"code": "seven"}]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("does not fit Sample at nested[0].code: invalid type: string \"seven\""),
+            "{err}"
+        );
+    }
+}
