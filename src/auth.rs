@@ -79,6 +79,8 @@ pub enum KeyPlacement {
     Header(&'static str),
     /// A query parameter with this name (Clickatell HTTP send: `apiKey`).
     Query(&'static str),
+    /// `Authorization: Bearer KEY` (smsgate's own query API).
+    Bearer,
 }
 
 /// What a generated client authenticates with: the inner value of every
@@ -107,15 +109,24 @@ impl Credentials {
         };
         match placement {
             KeyPlacement::Header(name) => {
-                let mut value = HeaderValue::from_str(key.expose()).expect("ApiKey::new checked the characters");
-                value.set_sensitive(true);
-                request.headers_mut().insert(header_name(name), value);
+                request.headers_mut().insert(header_name(name), sensitive(key.expose()));
+            }
+            KeyPlacement::Bearer => {
+                let value = sensitive(&format!("Bearer {}", key.expose()));
+                request.headers_mut().insert(reqwest::header::AUTHORIZATION, value);
             }
             KeyPlacement::Query(name) => {
                 request.url_mut().query_pairs_mut().append_pair(name, key.expose());
             }
         }
     }
+}
+
+/// A header value that `http` hides from `Debug` output.
+fn sensitive(text: &str) -> HeaderValue {
+    let mut value = HeaderValue::from_str(text).expect("ApiKey::new checked the characters");
+    value.set_sensitive(true);
+    value
 }
 
 /// Header names from specs keep their spelling (`ApiKey`); HTTP compares

@@ -61,6 +61,74 @@ pub fn from_value<T: DeserializeOwned + JsonSchema>(mut value: Value) -> Result<
     })
 }
 
+/// Like [`from_value`], but a field that still does not fit after coercion
+/// is dropped (and named in the returned list) rather than failing the whole
+/// value: a provider's one malformed field must not lose the event around
+/// it. Fails only when the value does not fit even without such fields (for
+/// example, it is not an object).
+pub fn from_value_lossy<T: DeserializeOwned + JsonSchema>(value: Value) -> Result<(T, Vec<String>), LenientError> {
+    const MAX_DROPPED: usize = 32;
+    let mut value = coerced_for::<T>(value);
+    let mut dropped = Vec::new();
+    loop {
+        match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(read) => return Ok((read, dropped)),
+            Err(error) => {
+                let path = error.path().to_string();
+                let removable = dropped.len() < MAX_DROPPED && remove_at(&mut value, error.path());
+                if !removable {
+                    return Err(LenientError::Shape {
+                        type_name: T::schema_name(),
+                        path,
+                        message: error.into_inner().to_string(),
+                    });
+                }
+                dropped.push(format!("{path}: {}", error.into_inner()));
+            }
+        }
+    }
+}
+
+/// `value` with its scalars coerced to what `T`'s schema wants.
+fn coerced_for<T: JsonSchema>(mut value: Value) -> Value {
+    let root = schemars::r#gen::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    coerce(&mut value, &Schema::Object(root.schema.clone()), &root, 0);
+    value
+}
+
+/// Removes the field or element at `path`; false when there is none.
+fn remove_at(value: &mut Value, path: &serde_path_to_error::Path) -> bool {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for segment in parents {
+        node = match (segment, node) {
+            (Segment::Map { key }, Value::Object(map)) => match map.get_mut(key) {
+                Some(child) => child,
+                None => return false,
+            },
+            (Segment::Seq { index }, Value::Array(items)) => match items.get_mut(*index) {
+                Some(child) => child,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match (last, node) {
+        (Segment::Map { key }, Value::Object(map)) => map.shift_remove(key).is_some(),
+        (Segment::Seq { index }, Value::Array(items)) if *index < items.len() => {
+            items.remove(*index);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Drops each comma that follows a value and that only whitespace separates
 /// from a closing `}` or `]`, outside string literals. Borrows when there is
 /// nothing to drop.
@@ -226,6 +294,24 @@ mod tests {
                 nested: Some(vec![Inner { code: 7 }])
             }
         );
+    }
+
+    #[test]
+    fn lossy_reading_drops_only_the_field_that_does_not_fit() {
+        let value = serde_json::json!({"count": "many", "label": "kept", "nested": [{"code": 1}, {"code": "x"}]});
+        let (read, dropped) = from_value_lossy::<Sample>(value).unwrap();
+        assert_eq!(read.count, None);
+        assert_eq!(read.label.as_deref(), Some("kept"));
+        assert_eq!(read.nested, Some(vec![Inner { code: 1 }]));
+        // The bad `code` goes first; the element, now missing its required
+        // field, goes next.
+        assert_eq!(dropped.len(), 3, "{dropped:?}");
+        assert!(
+            dropped[0].starts_with("count: invalid type: string \"many\""),
+            "{dropped:?}"
+        );
+        assert_eq!(dropped[2], "nested[1]: missing field `code`");
+        assert!(from_value_lossy::<Sample>(serde_json::json!([1])).is_err());
     }
 
     #[test]

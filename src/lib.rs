@@ -16,6 +16,7 @@
 //! | [`smarthive::callbacks`] | callbacks | calls us with delivery reports |
 //! | [`clearline::sms_api`] | provider | ClearLine's send API, which we call |
 //! | [`clearline::callbacks`] | callbacks | calls us with delivery statuses |
+//! | [`api`] | ours | smsgate's own query API (the receiver's `/v1`) |
 //!
 //! Callbacks-role clients are the provider's side: smsgate uses them to test
 //! its receiver, and they document the payloads (`types`) the receiver reads.
@@ -34,6 +35,36 @@ macro_rules! generated_client {
     ($api:literal) => {
         include!(concat!(env!("OUT_DIR"), "/", $api, ".rs"));
     };
+}
+
+pub mod api {
+    //! The query API of smsgate's receiver (`openapi/smsgate-api.json`,
+    //! generated from the receiver's dropshot trait): the events smsgate
+    //! received, for the services that consume them. The key is the
+    //! receiver's API token, sent as `Authorization: Bearer`.
+    //!
+    //! ```no_run
+    //! use smsgate::ApiKey;
+    //! use smsgate::api::Client;
+    //!
+    //! # async fn poll() -> Result<(), Box<dyn std::error::Error>> {
+    //! let api = Client::with_api_key("http://127.0.0.1:8080", ApiKey::from_env("SMSGATE_API_TOKEN")?);
+    //! let mut cursor: Option<String> = None;
+    //! loop {
+    //!     let mut request = api.list_events().limit(std::num::NonZeroU32::new(100).unwrap());
+    //!     if let Some(after) = &cursor {
+    //!         request = request.after(after.clone());
+    //!     }
+    //!     let page = request.send().await?.into_inner();
+    //!     for event in &page.events {
+    //!         println!("{event:?}");
+    //!     }
+    //!     cursor = Some(page.next_cursor);
+    //!     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    //! }
+    //! # }
+    //! ```
+    generated_client!("smsgate-api");
 }
 
 pub mod clickatell {

@@ -103,10 +103,10 @@ impl Merger {
             };
             for (field, value) in item {
                 let mut value = value.clone();
-                if HTTP_METHODS.contains(&field.as_str()) {
-                    if let (Some(op), Some(security)) = (value.as_object_mut(), security) {
-                        op.entry("security").or_insert_with(|| security.clone());
-                    }
+                if HTTP_METHODS.contains(&field.as_str())
+                    && let (Some(op), Some(security)) = (value.as_object_mut(), security)
+                {
+                    op.entry("security").or_insert_with(|| security.clone());
                 }
                 self.place(&["paths", path], field, &value, heading);
             }

@@ -12,7 +12,7 @@ use openapiv3::{APIKeyLocation, OpenAPI, ReferenceOr, SecurityScheme};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// The first apiKey scheme among an operation's security alternatives.
+/// The first apiKey or bearer scheme among an operation's security alternatives.
 fn placement(api: &OpenAPI, op: &openapiv3::Operation) -> Option<TokenStream> {
     let requirements = op.security.as_ref().or(api.security.as_ref())?;
     let schemes = &api.components.as_ref()?.security_schemes;
@@ -25,6 +25,9 @@ fn placement(api: &OpenAPI, op: &openapiv3::Operation) -> Option<TokenStream> {
                 APIKeyLocation::Query => Some(quote!(crate::auth::KeyPlacement::Query(#name))),
                 APIKeyLocation::Cookie => None,
             },
+            ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
+                Some(quote!(crate::auth::KeyPlacement::Bearer))
+            }
             _ => None,
         })
 }

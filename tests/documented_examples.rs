@@ -1,0 +1,823 @@
+//! Every example payload the providers publish is read by the generated types.
+//!
+//! The examples are not copied here: each test extracts them, at test time,
+//! from the verbatim provider pages in `openapi/upstream/` (their fenced code
+//! blocks, found with pulldown-cmark) and from the effective specs
+//! `openapi/*.json` (every `example` and `examples` value), so the tests
+//! follow the documents. An example in a place this file does not know fails
+//! the test with a message saying where, rather than going unchecked.
+
+use std::fs;
+use std::path::Path;
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use smsgate::clearline::callbacks::types as clearline_callbacks;
+use smsgate::clearline::sms_api::types as clearline_sms;
+use smsgate::clickatell::one_api_callbacks::types as one_api;
+use smsgate::clickatell::sms_api::types as clickatell_sms;
+use smsgate::clickatell::sms_callbacks::types as sms_callbacks;
+use smsgate::smarthive::callbacks::types as smarthive;
+
+const SMARTHIVE_PAGE: &str = "openapi/upstream/smarthive/002_e463ac632014d8f7.txt";
+const CLEARLINE_PAGE: &str = "openapi/upstream/clearline/004_cbac217a58160243.txt";
+const ONE_API_PAGE: &str = "openapi/upstream/clickatell/001_f60ccb3e278e68d8.txt";
+
+/// The six effective specs, by file stem.
+const SPECS: [&str; 6] = [
+    "clearline-callbacks",
+    "clearline-sms-api",
+    "clickatell-one-api-callbacks",
+    "clickatell-sms-api",
+    "clickatell-sms-callbacks",
+    "smarthive-callbacks",
+];
+
+fn read_repo_file(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()))
+}
+
+fn spec(name: &str) -> Value {
+    serde_json::from_str(&read_repo_file(&format!("openapi/{name}.json")))
+        .unwrap_or_else(|e| panic!("openapi/{name}.json is not JSON: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// Code blocks of a provider page
+// ---------------------------------------------------------------------------
+
+/// A fenced or indented code block of a Markdown page, with where it stands.
+#[derive(Debug)]
+struct CodeBlock {
+    /// The text of the nearest heading above the block.
+    heading: String,
+    /// The text of the nearest paragraph above the block (since that heading).
+    paragraph: String,
+    /// The info string of a fenced block (`json`, `http theme={null}`, or empty).
+    info: String,
+    text: String,
+}
+
+impl CodeBlock {
+    fn language(&self) -> &str {
+        self.info.split_whitespace().next().unwrap_or("")
+    }
+
+    /// The JSON in the block: the whole block, or for an `http` block the
+    /// message body after the first blank line (`None` if it has none).
+    fn json_text(&self) -> Option<&str> {
+        let body = if self.language() == "http" {
+            let text = self.text.trim_start();
+            let at = text
+                .find("\n\n")
+                .or_else(|| text.find("\r\n\r\n"))
+                .unwrap_or_else(|| panic!("http block under {:?} has no body: {}", self.heading, self.text));
+            &text[at..]
+        } else {
+            &self.text
+        };
+        let body = body.trim();
+        (body.starts_with('{') || body.starts_with('[')).then_some(body)
+    }
+}
+
+fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
+    let (mut heading, mut paragraph) = (String::new(), String::new());
+    let (mut in_heading, mut in_paragraph) = (false, false);
+    let mut current: Option<CodeBlock> = None;
+    let mut blocks = Vec::new();
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                in_heading = true;
+                heading.clear();
+                paragraph.clear();
+            }
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Start(Tag::Paragraph) => {
+                in_paragraph = true;
+                paragraph.clear();
+            }
+            Event::End(TagEnd::Paragraph) => in_paragraph = false,
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                current = Some(CodeBlock {
+                    heading: heading.trim().to_string(),
+                    paragraph: paragraph.trim().to_string(),
+                    info,
+                    text: String::new(),
+                });
+            }
+            Event::End(TagEnd::CodeBlock) => blocks.push(current.take().expect("a code block was open")),
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(block) = &mut current {
+                    block.text.push_str(&text);
+                } else if in_heading {
+                    heading.push_str(&text);
+                } else if in_paragraph {
+                    paragraph.push_str(&text);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak if in_paragraph => paragraph.push('\n'),
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// The one block of `page` that `matches`; fails unless there is exactly one.
+fn only_block<'a>(page: &str, blocks: &'a [CodeBlock], what: &str, matches: impl Fn(&CodeBlock) -> bool) -> &'a str {
+    let found: Vec<_> = blocks.iter().filter(|b| matches(b)).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "{page}: expected exactly one code block with {what}, found {found:#?}"
+    );
+    found[0]
+        .json_text()
+        .unwrap_or_else(|| panic!("{page}: the block with {what} holds no JSON"))
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------
+
+/// Reads `bytes` the way the receiver does (smsgate::lenient), and checks that
+/// writing the value back gives the JSON that was read: nothing dropped,
+/// renamed, coerced or added.
+fn read_lossless<T: DeserializeOwned + Serialize + schemars::JsonSchema>(what: &str, bytes: &str) -> T {
+    let read: T = smsgate::lenient::from_slice(bytes.as_bytes())
+        .unwrap_or_else(|e| panic!("{what} does not read as {}: {e}\n{bytes}", std::any::type_name::<T>()));
+    let parsed = smsgate::lenient::parse(bytes.as_bytes()).expect("it was read, so it parses");
+    assert_eq!(
+        serde_json::to_value(&read).unwrap(),
+        parsed,
+        "{what}: written back, the value differs from the document"
+    );
+    read
+}
+
+/// The example with the given location in an effective spec.
+fn spec_example(spec: &Value, pointer: &str) -> Value {
+    spec.pointer(pointer)
+        .unwrap_or_else(|| panic!("no example at {pointer}"))
+        .clone()
+}
+
+// ---------------------------------------------------------------------------
+// (a) SmartHive
+// ---------------------------------------------------------------------------
+
+#[test]
+fn smarthive_callback_example_reads_as_published() {
+    let page = read_repo_file(SMARTHIVE_PAGE);
+    let blocks = code_blocks(&page);
+    let example = only_block(SMARTHIVE_PAGE, &blocks, "msg_id", |b| b.text.contains("\"msg_id\""));
+    // As published the example ends with a trailing comma, so it is not
+    // strict JSON: it is read the way the receiver reads it, leniently.
+    let report: smarthive::SmartHiveStatusCallback = read_lossless("SmartHive's callback example", example);
+
+    assert_eq!(report.msg_id.as_deref(), Some("jyd823-23n"));
+    assert_eq!(report.status.as_deref(), Some("DELIVRD"));
+    assert_eq!(report.dlr_code.as_deref(), Some("err:000"));
+    assert_eq!(report.timestamp.as_deref(), Some("202311042057"));
+    assert_eq!(report.str_length.as_deref(), Some("157"));
+    assert_eq!(report.pg_length.as_deref(), Some("1"));
+    assert_eq!(report.cost, Some(json!("3.00")));
+    assert_eq!(report.desc.as_deref(), Some("DELIVERED"));
+    assert!(
+        report.extra.is_empty(),
+        "every documented field is a typed field: {:?}",
+        report.extra
+    );
+
+    // The effective spec's example is the page's, repaired.
+    let effective = spec_example(
+        &spec("smarthive-callbacks"),
+        "/paths/~1client-callback~1smarthive-status/post/requestBody/content/application~1json/example",
+    );
+    assert_eq!(serde_json::to_value(&report).unwrap(), effective);
+}
+
+#[test]
+fn smarthive_ack_example_reads() {
+    let page = read_repo_file(SMARTHIVE_PAGE);
+    let blocks = code_blocks(&page);
+    let example = only_block(SMARTHIVE_PAGE, &blocks, "the 200 tab", |b| {
+        b.paragraph.contains("tab title=\"200")
+    });
+    let ack: smarthive::CallbackAck = read_lossless("SmartHive's 200 response", example);
+    assert_eq!(ack.status, "ok");
+    assert!(ack.extra.is_empty());
+
+    let effective = spec_example(
+        &spec("smarthive-callbacks"),
+        "/paths/~1client-callback~1smarthive-status/post/responses/200/content/application~1json/example",
+    );
+    assert_eq!(serde_json::to_value(&ack).unwrap(), effective);
+}
+
+// ---------------------------------------------------------------------------
+// (b) ClearLine
+// ---------------------------------------------------------------------------
+
+/// The JSON-bearing code blocks of ClearLine's page, by the heading above them.
+const CLEARLINE_REQUEST_SHAPE: &str = "Request Body";
+const CLEARLINE_REQUEST: &str = "Example Request";
+const CLEARLINE_RESPONSE: &str = "Response";
+const CLEARLINE_CALLBACK: &str = "Request your callback URL will receive";
+
+fn clearline_block<'a>(blocks: &'a [CodeBlock], heading: &str) -> &'a str {
+    only_block(CLEARLINE_PAGE, blocks, &format!("heading {heading:?}"), |b| {
+        b.heading == heading && b.json_text().is_some()
+    })
+}
+
+#[test]
+fn clearline_page_has_no_unchecked_json_example() {
+    let page = read_repo_file(CLEARLINE_PAGE);
+    let blocks = code_blocks(&page);
+    let known = [
+        CLEARLINE_REQUEST_SHAPE,
+        CLEARLINE_REQUEST,
+        CLEARLINE_RESPONSE,
+        CLEARLINE_CALLBACK,
+    ];
+    let with_json: Vec<_> = blocks.iter().filter(|b| b.json_text().is_some()).collect();
+    for block in &with_json {
+        assert!(
+            known.contains(&block.heading.as_str()),
+            "{CLEARLINE_PAGE}: a JSON example under {:?} is not checked by this test: {}",
+            block.heading,
+            block.text
+        );
+    }
+    assert_eq!(with_json.len(), known.len(), "{with_json:#?}");
+}
+
+#[test]
+fn clearline_send_request_examples_read() {
+    let page = read_repo_file(CLEARLINE_PAGE);
+    let blocks = code_blocks(&page);
+
+    let example = clearline_block(&blocks, CLEARLINE_REQUEST);
+    let request: clearline_sms::SendSmsRequest = read_lossless("ClearLine's example request body", example);
+    assert_eq!(request.phone, "+12025551234");
+    assert_eq!(request.message, "Hello! Your order is ready for pickup.");
+    assert_eq!(
+        request.callback_url.as_deref(),
+        Some("https://yourapp.example.com/webhooks/sms-delivery")
+    );
+    assert!(request.extra.is_empty(), "{:?}", request.extra);
+    let effective = spec_example(
+        &spec("clearline-sms-api"),
+        "/paths/~1MessageSender~1sms/post/requestBody/content/application~1json/example",
+    );
+    assert_eq!(serde_json::to_value(&request).unwrap(), effective);
+
+    // The body's shape, with placeholder values.
+    let shape = clearline_block(&blocks, CLEARLINE_REQUEST_SHAPE);
+    let request: clearline_sms::SendSmsRequest = read_lossless("ClearLine's request body shape", shape);
+    assert_eq!(request.phone, "string");
+    assert_eq!(request.message, "string");
+    assert_eq!(request.callback_url.as_deref(), Some("string"));
+    assert!(request.extra.is_empty(), "{:?}", request.extra);
+}
+
+#[test]
+fn clearline_send_response_example_reads() {
+    let page = read_repo_file(CLEARLINE_PAGE);
+    let blocks = code_blocks(&page);
+    let example = clearline_block(&blocks, CLEARLINE_RESPONSE);
+    let response: clearline_sms::SendSmsResponse = read_lossless("ClearLine's response", example);
+    assert_eq!(response.succeed, Some(true));
+    assert_eq!(response.message_id.as_deref(), Some("string"));
+    assert!(response.extra.is_empty(), "{:?}", response.extra);
+    let effective = spec_example(
+        &spec("clearline-sms-api"),
+        "/paths/~1MessageSender~1sms/post/responses/200/content/application~1json/example",
+    );
+    assert_eq!(serde_json::to_value(&response).unwrap(), effective);
+}
+
+#[test]
+fn clearline_callback_example_reads() {
+    let page = read_repo_file(CLEARLINE_PAGE);
+    let blocks = code_blocks(&page);
+    let example = clearline_block(&blocks, CLEARLINE_CALLBACK);
+    let callback: clearline_callbacks::DeliveryStatusCallback = read_lossless("ClearLine's callback", example);
+    assert_eq!(callback.message_id.as_deref(), Some("string"));
+    // "string" is no value of the page's two-value status list: it reads only
+    // because the overlay opened the enum.
+    assert_eq!(callback.delivery_status.as_deref(), Some("string"));
+    assert_eq!(callback.external_delivery_status.as_deref(), Some("string"));
+    assert_eq!(callback.reason_text.as_deref(), Some("string"));
+    assert!(callback.extra.is_empty(), "{:?}", callback.extra);
+    let effective = spec_example(
+        &spec("clearline-callbacks"),
+        "/paths/~1client-callback~1clearline-status/post/requestBody/content/application~1json/example",
+    );
+    assert_eq!(serde_json::to_value(&callback).unwrap(), effective);
+}
+
+// ---------------------------------------------------------------------------
+// (c) Clickatell One API: the forward-compatibility skeleton
+// ---------------------------------------------------------------------------
+
+fn one_api_skeleton() -> String {
+    let page = read_repo_file(ONE_API_PAGE);
+    let blocks = code_blocks(&page);
+    only_block(ONE_API_PAGE, &blocks, "the basic callback structure", |b| {
+        b.paragraph.contains("basic callback structure")
+    })
+    .to_string()
+}
+
+#[test]
+fn one_api_skeleton_reads_as_status_callback() {
+    let skeleton = one_api_skeleton();
+    let callback: one_api::OmniStatusCallbackRequest = read_lossless("the One API skeleton", &skeleton);
+    assert_eq!(callback.integration_id.as_deref(), Some("string"));
+    assert_eq!(callback.integration_name.as_deref(), Some("string"));
+    let event = callback.event.expect("the skeleton has an event object");
+    assert!(event.message_status_update.is_empty());
+    assert!(event.message_fallback.is_empty());
+    assert!(event.status_is_typing.is_empty());
+    assert!(event.extra.is_empty());
+    assert!(callback.extra.is_empty(), "{:?}", callback.extra);
+}
+
+#[test]
+fn one_api_skeleton_reads_as_reply_callback() {
+    let skeleton = one_api_skeleton();
+    let callback: one_api::OmniReplyCallbackRequest = read_lossless("the One API skeleton", &skeleton);
+    assert_eq!(callback.integration_id.as_deref(), Some("string"));
+    assert_eq!(callback.integration_name.as_deref(), Some("string"));
+    let event = callback.event.expect("the skeleton has an event object");
+    assert!(event.mo_text.is_empty());
+    assert!(event.mo_media.is_empty());
+    assert!(event.mo_location.is_empty());
+    assert!(event.mo_contacts.is_empty());
+    assert!(event.mo_suggested_response.is_empty());
+    assert!(event.mo_list_picker_response.is_empty());
+    assert!(event.mo_button_response.is_empty());
+    assert!(event.extra.is_empty());
+    assert!(callback.extra.is_empty(), "{:?}", callback.extra);
+}
+
+// ---------------------------------------------------------------------------
+// (d) Every example in the effective specs
+// ---------------------------------------------------------------------------
+
+/// Reads an example strictly (serde_json, no repairs: the specs are JSON) and
+/// leniently, and writes it back.
+type Reader = fn(&Value) -> Result<Value, String>;
+
+fn read_strict<T: DeserializeOwned + Serialize + schemars::JsonSchema>(example: &Value) -> Result<Value, String> {
+    let strict: T = serde_json::from_value(example.clone()).map_err(|e| format!("strictly: {e}"))?;
+    let lenient: T = smsgate::lenient::from_value(example.clone()).map_err(|e| format!("leniently: {e}"))?;
+    let written = serde_json::to_value(&strict).map_err(|e| e.to_string())?;
+    if serde_json::to_value(&lenient).map_err(|e| e.to_string())? != written {
+        return Err("strict and lenient reading differ".into());
+    }
+    Ok(written)
+}
+
+/// The generated type of each component schema of each effective spec.
+fn reader(spec: &str, schema: &str) -> Option<Reader> {
+    Some(match (spec, schema) {
+        ("clearline-callbacks", "DeliveryStatusCallback") => read_strict::<clearline_callbacks::DeliveryStatusCallback>,
+        ("clearline-callbacks", "CallbackAck") => read_strict::<clearline_callbacks::CallbackAck>,
+        ("clearline-sms-api", "SendSmsRequest") => read_strict::<clearline_sms::SendSmsRequest>,
+        ("clearline-sms-api", "SendSmsResponse") => read_strict::<clearline_sms::SendSmsResponse>,
+        ("clickatell-one-api-callbacks", name) => match name {
+            "OmniReplyCallbackRequest" => read_strict::<one_api::OmniReplyCallbackRequest>,
+            "ReplyEvents" => read_strict::<one_api::ReplyEvents>,
+            "TextReply" => read_strict::<one_api::TextReply>,
+            "WhatsAppContent" => read_strict::<one_api::WhatsAppContent>,
+            "ReferralInfo" => read_strict::<one_api::ReferralInfo>,
+            "Sms" => read_strict::<one_api::Sms>,
+            "MediaReply" => read_strict::<one_api::MediaReply>,
+            "InlineMediaReply" => read_strict::<one_api::InlineMediaReply>,
+            "ReferenceMediaReply" => read_strict::<one_api::ReferenceMediaReply>,
+            "ReferenceMediaFile" => read_strict::<one_api::ReferenceMediaFile>,
+            "LocationReply" => read_strict::<one_api::LocationReply>,
+            "ContactsReply" => read_strict::<one_api::ContactsReply>,
+            "WhatsAppContact" => read_strict::<one_api::WhatsAppContact>,
+            "SuggestedResponseReply" => read_strict::<one_api::SuggestedResponseReply>,
+            "ListPickerResponseReply" => read_strict::<one_api::ListPickerResponseReply>,
+            "SelectedButtonItem" => read_strict::<one_api::SelectedButtonItem>,
+            "ButtonResponseReply" => read_strict::<one_api::ButtonResponseReply>,
+            "OmniStatusCallbackRequest" => read_strict::<one_api::OmniStatusCallbackRequest>,
+            "StatusEvents" => read_strict::<one_api::StatusEvents>,
+            "MessageStatus" => read_strict::<one_api::MessageStatus>,
+            "FallbackStatus" => read_strict::<one_api::FallbackStatus>,
+            "TypingStatus" => read_strict::<one_api::TypingStatus>,
+            "CallbackAck" => read_strict::<one_api::CallbackAck>,
+            _ => return None,
+        },
+        ("clickatell-sms-api", name) => match name {
+            "SendMessageRequest" => read_strict::<clickatell_sms::SendMessageRequest>,
+            "SendMessagesListResponse" => read_strict::<clickatell_sms::SendMessagesListResponse>,
+            "SendMessagesListResponse[]" => read_strict::<Vec<clickatell_sms::SendMessagesListResponse>>,
+            "SendMessageResponse" => read_strict::<clickatell_sms::SendMessageResponse>,
+            "SendBulkMessageRequest" => read_strict::<clickatell_sms::SendBulkMessageRequest>,
+            _ => return None,
+        },
+        ("clickatell-sms-callbacks", name) => match name {
+            "SendReplyMessageRequest" => read_strict::<sms_callbacks::SendReplyMessageRequest>,
+            "SmsStatusCallback" => read_strict::<sms_callbacks::SmsStatusCallback>,
+            "CallbackAck" => read_strict::<sms_callbacks::CallbackAck>,
+            _ => return None,
+        },
+        ("smarthive-callbacks", "SmartHiveStatusCallback") => read_strict::<smarthive::SmartHiveStatusCallback>,
+        ("smarthive-callbacks", "CallbackAck") => read_strict::<smarthive::CallbackAck>,
+        _ => return None,
+    })
+}
+
+/// Each operation's request and response bodies, by operationId: the table
+/// this file maps examples with. `name[]` is an array of `name`.
+struct Operation {
+    spec: &'static str,
+    id: &'static str,
+    request: Option<&'static str>,
+    responses: &'static [(&'static str, &'static str)],
+}
+
+const OPERATIONS: &[Operation] = &[
+    Operation {
+        spec: "clearline-callbacks",
+        id: "sendClearLineStatusCallback",
+        request: Some("DeliveryStatusCallback"),
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "clearline-sms-api",
+        id: "sendSms",
+        request: Some("SendSmsRequest"),
+        responses: &[("200", "SendSmsResponse")],
+    },
+    Operation {
+        spec: "clickatell-one-api-callbacks",
+        id: "sendPostOmniReplyCallback",
+        request: Some("OmniReplyCallbackRequest"),
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "clickatell-one-api-callbacks",
+        id: "sendPostOmniStatusCallback",
+        request: Some("OmniStatusCallbackRequest"),
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "clickatell-sms-api",
+        id: "sendMessageREST_1",
+        request: Some("SendMessageRequest"),
+        responses: &[("202", "SendMessagesListResponse")],
+    },
+    Operation {
+        spec: "clickatell-sms-api",
+        id: "sendBulkMessageREST",
+        request: Some("SendBulkMessageRequest"),
+        responses: &[("202", "SendMessagesListResponse[]")],
+    },
+    Operation {
+        spec: "clickatell-sms-api",
+        id: "sendMessageHTTP",
+        request: None,
+        responses: &[("202", "SendMessagesListResponse")],
+    },
+    Operation {
+        spec: "clickatell-sms-callbacks",
+        id: "sendGetSmsStatusCallback",
+        request: None,
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "clickatell-sms-callbacks",
+        id: "sendPostSmsStatusCallback",
+        request: Some("SmsStatusCallback"),
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "clickatell-sms-callbacks",
+        id: "sendGetSmsReplyCallback",
+        request: None,
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "clickatell-sms-callbacks",
+        id: "sendPostSmsReplyCallback",
+        request: Some("SendReplyMessageRequest"),
+        responses: &[("200", "CallbackAck")],
+    },
+    Operation {
+        spec: "smarthive-callbacks",
+        id: "sendSmartHiveStatusCallback",
+        request: Some("SmartHiveStatusCallback"),
+        responses: &[("200", "CallbackAck")],
+    },
+];
+
+fn operation(spec: &str, id: &str) -> &'static Operation {
+    OPERATIONS
+        .iter()
+        .find(|op| op.spec == spec && op.id == id)
+        .unwrap_or_else(|| panic!("openapi/{spec}.json: operation {id} is not in this test's table; add it"))
+}
+
+/// The schema a media type's `schema` names: `Name` for a `$ref`, `Name[]`
+/// for an array of one.
+fn schema_name(schema: &Value) -> String {
+    let reference = |s: &Value| {
+        s.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(str::to_string)
+    };
+    if let Some(name) = reference(schema) {
+        return name;
+    }
+    if schema.get("type").and_then(Value::as_str) == Some("array")
+        && let Some(name) = schema.get("items").and_then(reference)
+    {
+        return format!("{name}[]");
+    }
+    panic!("an inline schema, not mapped to a generated type by this test: {schema}")
+}
+
+/// The operations of a spec: (path, method, operation object).
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            if ["get", "put", "post", "delete", "options", "head", "patch", "trace"].contains(&method.as_str()) {
+                found.push((path.clone(), method.clone(), op));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_operation_table_matches_the_specs() {
+    let mut seen = 0;
+    for name in SPECS {
+        let doc = spec(name);
+        for (path, method, op) in operations(&doc) {
+            let id = op["operationId"].as_str().expect("every operation has an operationId");
+            let expected = operation(name, id);
+            seen += 1;
+            let body = op.pointer("/requestBody/content").and_then(Value::as_object);
+            let requests: Vec<String> = body
+                .into_iter()
+                .flatten()
+                .map(|(_, m)| schema_name(&m["schema"]))
+                .collect();
+            match expected.request {
+                Some(request) => assert!(
+                    !requests.is_empty() && requests.iter().all(|r| r == request),
+                    "{name} {method} {path}: body {requests:?}, table {request}"
+                ),
+                None => assert!(requests.is_empty(), "{name} {method} {path}: body {requests:?}"),
+            }
+            for (code, response) in op["responses"].as_object().expect("responses") {
+                let content = response.get("content").and_then(Value::as_object);
+                for (media, body) in content.into_iter().flatten() {
+                    let table = expected.responses.iter().find(|(c, _)| c == code).map(|(_, s)| *s);
+                    assert_eq!(
+                        Some(schema_name(&body["schema"]).as_str()),
+                        table,
+                        "{name} {id} response {code} {media}"
+                    );
+                }
+            }
+        }
+        for schema in doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .expect("schemas")
+            .keys()
+        {
+            assert!(
+                reader(name, schema).is_some(),
+                "openapi/{name}.json: schema {schema} has no generated type in this test"
+            );
+        }
+    }
+    assert_eq!(
+        seen,
+        OPERATIONS.len(),
+        "the table lists operations the specs do not have"
+    );
+}
+
+/// Where an example stands in a spec, and what it must read as.
+#[derive(Debug)]
+struct Example {
+    spec: &'static str,
+    pointer: String,
+    /// The schema the example must fit (`Name` or `Name[]`).
+    schema: String,
+    /// For a property example, the property: the example is read as an
+    /// object holding just that property.
+    property: Option<String>,
+    value: Value,
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Every `example`, and every value of `examples`, in `doc`.
+fn find_examples(doc: &Value, at: &mut Vec<String>, found: &mut Vec<(Vec<String>, Value)>) {
+    match doc {
+        Value::Object(fields) => {
+            // A property *named* example is no example.
+            let is_properties = at.last().is_some_and(|k| k == "properties");
+            for (key, value) in fields {
+                at.push(key.clone());
+                if !is_properties && key == "example" {
+                    found.push((at.clone(), value.clone()));
+                } else if !is_properties && key == "examples" && value.is_object() {
+                    for (name, example) in value.as_object().unwrap() {
+                        at.push(name.clone());
+                        found.push((at.clone(), example.clone()));
+                        at.pop();
+                    }
+                } else {
+                    find_examples(value, at, found);
+                }
+                at.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                at.push(i.to_string());
+                find_examples(item, at, found);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The value of an Example Object (`examples.<name>`), following a `$ref`.
+fn example_object_value(doc: &Value, object: &Value) -> Value {
+    if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
+        let target = doc
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("dangling example reference {reference}"));
+        return example_object_value(doc, target);
+    }
+    object
+        .get("value")
+        .cloned()
+        .unwrap_or_else(|| panic!("an Example Object without an inline value: {object}"))
+}
+
+fn classify(spec: &'static str, doc: &Value, at: &[String], raw: Value) -> Example {
+    let pointer: String = at.iter().map(|t| format!("/{}", escape(t))).collect();
+    let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
+    // `examples.<name>` holds an Example Object; `example` the value itself.
+    let (location, value) = match tokens.as_slice() {
+        [rest @ .., "examples", _] => (rest.to_vec(), example_object_value(doc, &raw)),
+        [rest @ .., "example"] => (rest.to_vec(), raw),
+        _ => unreachable!(),
+    };
+    let operation_of = |path: &str, method: &str| {
+        let id = doc["paths"][path][method]["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{spec}: {method} {path} has no operationId"));
+        operation(spec, id)
+    };
+    let (schema, property) = match location.as_slice() {
+        ["paths", path, method, "requestBody", "content", _media] => {
+            let op = operation_of(path, method);
+            let schema = op
+                .request
+                .unwrap_or_else(|| panic!("{spec} {}: a body example, no body", op.id));
+            (schema.to_string(), None)
+        }
+        ["paths", path, method, "responses", code, "content", _media] => {
+            let op = operation_of(path, method);
+            let schema = op
+                .responses
+                .iter()
+                .find(|(c, _)| c == code)
+                .unwrap_or_else(|| panic!("{spec} {}: no response {code} in the table", op.id))
+                .1;
+            (schema.to_string(), None)
+        }
+        ["components", "schemas", name] => (name.to_string(), None),
+        ["components", "schemas", name, "properties", property] => (name.to_string(), Some(property.to_string())),
+        _ => panic!("openapi/{spec}.json: an example at {pointer} is in a place this test does not check yet"),
+    };
+    Example {
+        spec,
+        pointer,
+        schema,
+        property,
+        value,
+    }
+}
+
+fn all_examples() -> Vec<Example> {
+    let mut examples = Vec::new();
+    for name in SPECS {
+        let doc = spec(name);
+        let mut found = Vec::new();
+        // Shared Example Objects are checked where they are used.
+        let mut walked = doc.clone();
+        if let Some(components) = walked.get_mut("components").and_then(Value::as_object_mut) {
+            components.remove("examples");
+        }
+        find_examples(&walked, &mut Vec::new(), &mut found);
+        examples.extend(found.into_iter().map(|(at, value)| classify(name, &doc, &at, value)));
+    }
+    examples
+}
+
+#[test]
+fn every_example_in_the_effective_specs_reads() {
+    let examples = all_examples();
+    // The walk finds what a plain text search finds: nothing is skipped.
+    let in_text: usize = SPECS
+        .iter()
+        .map(|name| {
+            read_repo_file(&format!("openapi/{name}.json"))
+                .matches("\"example\":")
+                .count()
+        })
+        .sum();
+    let plain: usize = examples.iter().filter(|e| e.pointer.ends_with("/example")).count();
+    assert_eq!(plain, in_text, "{examples:#?}");
+    assert!(
+        !examples.is_empty(),
+        "the effective specs have examples; none was found"
+    );
+
+    let mut failures = Vec::new();
+    for example in &examples {
+        let read = reader(example.spec, &example.schema)
+            .unwrap_or_else(|| panic!("{example:?}: no generated type for schema {}", example.schema));
+        let input = match &example.property {
+            Some(property) => Value::Object(Map::from_iter([(property.clone(), example.value.clone())])),
+            None => example.value.clone(),
+        };
+        match read(&input) {
+            Ok(written) if written == input => {}
+            Ok(written) => failures.push(format!(
+                "openapi/{}.json {}: read as {}, but written back as {written}, not {input}",
+                example.spec, example.pointer, example.schema
+            )),
+            Err(e) => failures.push(format!(
+                "openapi/{}.json {}: does not read as {}: {e}",
+                example.spec, example.pointer, example.schema
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn spec_examples_are_read_by_the_type_of_their_operation() {
+    // A concrete check that the mapping above reads the examples as what they
+    // are, not just as something that accepts anything.
+    let examples = all_examples();
+    let find = |spec: &str, suffix: &str| {
+        examples
+            .iter()
+            .find(|e| e.spec == spec && e.pointer.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no {suffix} example in {spec}"))
+    };
+    let report = find("smarthive-callbacks", "/requestBody/content/application~1json/example");
+    assert_eq!(report.schema, "SmartHiveStatusCallback");
+    let report: smarthive::SmartHiveStatusCallback = serde_json::from_value(report.value.clone()).unwrap();
+    assert_eq!(report.msg_id.as_deref(), Some("jyd823-23n"));
+    assert!(report.extra.is_empty());
+
+    let sent = find("clearline-sms-api", "/responses/200/content/application~1json/example");
+    assert_eq!(sent.schema, "SendSmsResponse");
+    let sent: clearline_sms::SendSmsResponse = serde_json::from_value(sent.value.clone()).unwrap();
+    assert_eq!(sent.succeed, Some(true));
+    assert!(sent.extra.is_empty());
+
+    let status = find("clearline-callbacks", "/requestBody/content/application~1json/example");
+    assert_eq!(status.schema, "DeliveryStatusCallback");
+    let status: clearline_callbacks::DeliveryStatusCallback = serde_json::from_value(status.value.clone()).unwrap();
+    assert_eq!(status.delivery_status.as_deref(), Some("string"));
+    assert!(status.extra.is_empty());
+
+    // A type that would take the example only into `extra` is not a fit.
+    let request = find("clearline-sms-api", "/requestBody/content/application~1json/example");
+    assert_eq!(request.schema, "SendSmsRequest");
+    assert!(serde_json::from_value::<clearline_sms::SendSmsRequest>(json!({"message": "no phone"})).is_err());
+}

@@ -1,0 +1,3 @@
+//! Helpers shared by the integration tests that use `mod support;`.
+
+pub mod capture_server;
