@@ -1,0 +1,70 @@
+//! `smsgate`: run the receiver, and look at what it stored.
+//!
+//! Each subcommand is a module; settings come from flags, then `SMSGATE_*`
+//! environment variables, then an optional TOML file (`--config`), then
+//! defaults ([`settings`]). Reading commands work on the store directly
+//! (`--database`) or on a running receiver's query API (`--server`), through
+//! one [`source::Source`].
+
+mod events;
+mod messages;
+mod serve;
+mod settings;
+mod source;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "smsgate",
+    version,
+    about = "Receive SMS providers' callbacks without losing or double-counting one"
+)]
+struct Cli {
+    /// A TOML file with defaults for any long option (e.g. `listen = "0.0.0.0:8080"`).
+    #[arg(long, global = true, env = "SMSGATE_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the receiver: provider callbacks and the query API.
+    Serve(serve::Args),
+    /// Look at outbound messages.
+    #[command(subcommand)]
+    Messages(messages::Command),
+    /// Look at the event feed.
+    #[command(subcommand)]
+    Events(events::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,dropshot=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    let result = runtime.block_on(async {
+        let file = settings::File::load(cli.config.as_deref())?;
+        match cli.command {
+            Command::Serve(args) => serve::run(args, &file).await,
+            Command::Messages(command) => messages::run(command, &file).await,
+            Command::Events(command) => events::run(command, &file).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Settings: flag, then `SMSGATE_*` environment variable (both via clap),
+//! then the TOML file, then the default.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The optional TOML file; every key is the long option's name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct File {
+    pub listen: Option<String>,
+    pub api_listen: Option<String>,
+    pub database: Option<String>,
+    pub body_limit: Option<usize>,
+    pub public_url: Option<String>,
+    pub server: Option<String>,
+}
+
+impl File {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<File> {
+        let Some(path) = path else { return Ok(File::default()) };
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| {
+            format!(
+                "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, \
+                 public-url, server",
+                path.display()
+            )
+        })
+    }
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE: &str = "sqlite:smsgate.db";
+
+/// Parses a setting, naming it and what is expected when it is wrong.
+pub fn parse<T: std::str::FromStr>(name: &str, value: &str, expected: &str) -> anyhow::Result<T> {
+    value
+        .parse()
+        .map_err(|_| anyhow::anyhow!("invalid {name} `{value}`: expected {expected}"))
+}

@@ -1,0 +1,91 @@
+//! Where reading commands read from: the store itself, or a running
+//! receiver's query API. Both give the query API's JSON shapes.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use smsgate_normalize::Provider;
+use smsgate_receiver_api::views::{EventsPage, MessageView};
+use smsgate_store::Store;
+
+use crate::settings::{self, File};
+
+pub enum Source {
+    Store(Arc<dyn Store>),
+    Server(smsgate::api::Client),
+}
+
+/// `--database` and `--server`, shared by the reading commands.
+#[derive(clap::Args, Debug)]
+pub struct SourceArgs {
+    /// Read the store directly (e.g. sqlite:smsgate.db).
+    #[arg(long, env = "SMSGATE_DATABASE", conflicts_with = "server")]
+    database: Option<String>,
+    /// Read a running receiver's query API (e.g. http://127.0.0.1:8080); the
+    /// token comes from SMSGATE_API_TOKEN.
+    #[arg(long, env = "SMSGATE_SERVER")]
+    server: Option<String>,
+}
+
+impl SourceArgs {
+    pub async fn open(self, file: &File) -> anyhow::Result<Source> {
+        if let Some(server) = self.server.or_else(|| file.server.clone()) {
+            let token = smsgate::ApiKey::from_env("SMSGATE_API_TOKEN")
+                .context("reading a server needs its API token in SMSGATE_API_TOKEN")?;
+            return Ok(Source::Server(smsgate::api::Client::with_api_key(
+                server.trim_end_matches('/'),
+                token,
+            )));
+        }
+        let url = self
+            .database
+            .or_else(|| file.database.clone())
+            .unwrap_or_else(|| settings::DEFAULT_DATABASE.into());
+        Ok(Source::Store(
+            smsgate_store::open(&url)
+                .await
+                .with_context(|| format!("cannot open {url}"))?,
+        ))
+    }
+}
+
+/// The generated client's types and the receiver's views are the same JSON.
+fn convert<From: serde::Serialize, To: serde::de::DeserializeOwned>(value: From) -> anyhow::Result<To> {
+    Ok(serde_json::from_value(serde_json::to_value(value)?)?)
+}
+
+impl Source {
+    pub async fn message(&self, provider: Provider, message_id: &str) -> anyhow::Result<Option<MessageView>> {
+        match self {
+            Source::Store(store) => Ok(store.message(provider, message_id).await?),
+            Source::Server(client) => match client
+                .get_message()
+                .provider(provider.as_str())
+                .message_id(message_id)
+                .send()
+                .await
+            {
+                Ok(message) => Ok(Some(convert(message.into_inner())?)),
+                Err(smsgate::api::Error::ErrorResponse(response)) if response.status() == 404 => Ok(None),
+                Err(error) => Err(anyhow::anyhow!("the server answered: {error}")),
+            },
+        }
+    }
+
+    pub async fn events(&self, after: Option<&str>, limit: u32) -> anyhow::Result<EventsPage> {
+        match self {
+            Source::Store(store) => Ok(store.events(after, limit as usize).await?),
+            Source::Server(client) => {
+                let mut request = client.list_events().limit(limit);
+                if let Some(after) = after {
+                    request = request.after(after.to_string());
+                }
+                let page = request
+                    .send()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("the server answered: {e}"))?;
+                convert(page.into_inner())
+            }
+        }
+    }
+}

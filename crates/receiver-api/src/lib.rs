@@ -1,0 +1,221 @@
+//! The receiver's HTTP contract, without its implementation (the omicron
+//! `*-api` crate shape): the dropshot API trait [`ReceiverApi`] that the
+//! `smsgate-receiver` crate implements, the JSON shapes of the query API
+//! ([`views`]), and the extractors that let callback routes document the
+//! providers' schemas while reading requests raw ([`extractors`]). Keeping
+//! the contract here lets the OpenAPI documents be generated, and compared
+//! with what is committed and with the providers' callback specs, without
+//! building the server.
+//!
+//! One trait holds both surfaces, callbacks (tag `callbacks`) and the query
+//! API (tag `query`): the query API is served on the callback address unless
+//! it is given its own, and dropshot cannot merge the descriptions of two
+//! traits into one server. The committed `openapi/smsgate-api.json` is the
+//! `query`-tagged part of the document ([`query_api_openapi`]).
+
+pub mod extractors;
+pub mod openapi;
+pub mod views;
+
+use dropshot::{Body, HttpError, HttpResponseOk, Path, Query, RequestContext};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use smsgate::clearline::callbacks::types::DeliveryStatusCallback;
+use smsgate::clickatell::one_api_callbacks::types::{OmniReplyCallbackRequest, OmniStatusCallbackRequest};
+use smsgate::clickatell::sms_callbacks::types::{SendReplyMessageRequest, SmsStatusCallback};
+use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
+
+pub use openapi::query_api_openapi;
+
+use crate::extractors::{CallbackBody, CallbackQuery};
+use crate::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
+
+/// Tags that say which surface an endpoint belongs to.
+pub mod tags {
+    /// Provider callbacks: the routes a provider is configured to call.
+    pub const CALLBACKS: &str = "callbacks";
+    /// The query API under `/v1` (bearer token), and `/metrics`.
+    pub const QUERY: &str = "query";
+    /// `/healthz`, on every listener.
+    pub const HEALTH: &str = "health";
+}
+
+/// The answer to every accepted callback (SmartHive requires it; the other
+/// providers only look at the 2xx status).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CallbackAck {
+    /// Always `ok`.
+    pub status: String,
+}
+
+impl CallbackAck {
+    pub fn ok() -> CallbackAck {
+        CallbackAck { status: "ok".into() }
+    }
+}
+
+/// `/healthz`: the process is up and serving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+/// `GET /v1/messages/{provider}/{message_id}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MessagePath {
+    /// `clickatell`, `smarthive` or `clearline`.
+    pub provider: String,
+    pub message_id: String,
+}
+
+/// Paging of the feeds.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PageParams {
+    /// A `next_cursor` from an earlier page; omitted, from the beginning.
+    pub after: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<Limit>,
+}
+
+/// A page size from 1 to 1000; anything else is refused with a message
+/// saying what is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct Limit(#[schemars(range(min = 1, max = 1000))] pub u32);
+
+impl Limit {
+    pub const DEFAULT: Limit = Limit(100);
+    pub const MAX: u32 = 1000;
+    const EXPECTED: &str = "limit must be an integer from 1 to 1000 (default 100)";
+
+    fn new(value: u64) -> Option<Limit> {
+        (1..=u64::from(Limit::MAX))
+            .contains(&value)
+            .then_some(Limit(value as u32))
+    }
+}
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Limit, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Limit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(Limit::EXPECTED)
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Limit, E> {
+                Limit::new(value).ok_or_else(|| E::custom(format!("{}, got {value}", Limit::EXPECTED)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Limit, E> {
+                Err(E::custom(format!("{}, got {value}", Limit::EXPECTED)))
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Limit, E> {
+                value
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(Limit::new)
+                    .ok_or_else(|| E::custom(format!("{}, got `{value}`", Limit::EXPECTED)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The receiver: provider callbacks, and the query API for the services that
+/// consume what was received. Callback operation ids are the providers' own.
+#[dropshot::api_description]
+pub trait ReceiverApi {
+    type Context;
+
+    /// Clickatell SMS status callback, as query parameters.
+    #[endpoint { method = GET, path = "/client-callback/sms-status", operation_id = "sendGetSmsStatusCallback", tags = ["callbacks"] }]
+    async fn clickatell_sms_status_get(
+        rqctx: RequestContext<Self::Context>,
+        query: CallbackQuery<SmsStatusCallback>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// Clickatell SMS status callback, as JSON.
+    #[endpoint { method = POST, path = "/client-callback/sms-status", operation_id = "sendPostSmsStatusCallback", tags = ["callbacks"] }]
+    async fn clickatell_sms_status_post(
+        rqctx: RequestContext<Self::Context>,
+        body: CallbackBody<SmsStatusCallback>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// Clickatell SMS reply (inbound message), as query parameters.
+    #[endpoint { method = GET, path = "/client-callback/sms-reply", operation_id = "sendGetSmsReplyCallback", tags = ["callbacks"] }]
+    async fn clickatell_sms_reply_get(
+        rqctx: RequestContext<Self::Context>,
+        query: CallbackQuery<SendReplyMessageRequest>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// Clickatell SMS reply (inbound message), as JSON.
+    #[endpoint { method = POST, path = "/client-callback/sms-reply", operation_id = "sendPostSmsReplyCallback", tags = ["callbacks"] }]
+    async fn clickatell_sms_reply_post(
+        rqctx: RequestContext<Self::Context>,
+        body: CallbackBody<SendReplyMessageRequest>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// Clickatell One API status events.
+    #[endpoint { method = POST, path = "/client-callback/one-api-status", operation_id = "sendPostOmniStatusCallback", tags = ["callbacks"] }]
+    async fn clickatell_one_api_status(
+        rqctx: RequestContext<Self::Context>,
+        body: CallbackBody<OmniStatusCallbackRequest>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// Clickatell One API inbound messages.
+    #[endpoint { method = POST, path = "/client-callback/one-api-reply", operation_id = "sendPostOmniReplyCallback", tags = ["callbacks"] }]
+    async fn clickatell_one_api_reply(
+        rqctx: RequestContext<Self::Context>,
+        body: CallbackBody<OmniReplyCallbackRequest>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// SmartHive delivery report.
+    #[endpoint { method = POST, path = "/client-callback/smarthive-status", operation_id = "sendSmartHiveStatusCallback", tags = ["callbacks"] }]
+    async fn smarthive_status(
+        rqctx: RequestContext<Self::Context>,
+        body: CallbackBody<SmartHiveStatusCallback>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// ClearLine delivery status.
+    #[endpoint { method = POST, path = "/client-callback/clearline-status", operation_id = "sendClearLineStatusCallback", tags = ["callbacks"] }]
+    async fn clearline_status(
+        rqctx: RequestContext<Self::Context>,
+        body: CallbackBody<DeliveryStatusCallback>,
+    ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+    /// Liveness, without authentication, on every listener.
+    #[endpoint { method = GET, path = "/healthz", operation_id = "healthz", tags = ["health"] }]
+    async fn healthz(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<Health>, HttpError>;
+
+    /// Prometheus metrics (text format), without authentication.
+    #[endpoint { method = GET, path = "/metrics", operation_id = "metrics", tags = ["query"] }]
+    async fn metrics(rqctx: RequestContext<Self::Context>) -> Result<http::Response<Body>, HttpError>;
+
+    /// An outbound message's current status and its status events in
+    /// provider-time order; 404 if unknown.
+    #[endpoint { method = GET, path = "/v1/messages/{provider}/{message_id}", operation_id = "getMessage", tags = ["query"] }]
+    async fn get_message(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<MessagePath>,
+    ) -> Result<HttpResponseOk<MessageView>, HttpError>;
+
+    /// Every stored event once, in commit order, resumable from any cursor.
+    #[endpoint { method = GET, path = "/v1/events", operation_id = "listEvents", tags = ["query"] }]
+    async fn list_events(
+        rqctx: RequestContext<Self::Context>,
+        query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<EventsPage>, HttpError>;
+
+    /// Inbound messages alone, in commit order.
+    #[endpoint { method = GET, path = "/v1/inbound", operation_id = "listInbound", tags = ["query"] }]
+    async fn list_inbound(
+        rqctx: RequestContext<Self::Context>,
+        query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<InboundPage>, HttpError>;
+
+    /// Quarantined callbacks (authenticated, but not parseable) with their errors.
+    #[endpoint { method = GET, path = "/v1/quarantine", operation_id = "listQuarantine", tags = ["query"] }]
+    async fn list_quarantine(rqctx: RequestContext<Self::Context>)
+    -> Result<HttpResponseOk<QuarantinePage>, HttpError>;
+}

@@ -1,0 +1,160 @@
+//! The [`ReceiverApi`] implementation: callback routes hand over to
+//! [`ingest::callback`]; query routes check the bearer token and read the store.
+
+use dropshot::{Body, ClientErrorStatusCode, HttpError, HttpResponseOk, Path, Query, RequestContext};
+use smsgate_callbacks::Route;
+use smsgate_normalize::Provider;
+use smsgate_receiver_api::extractors::{CallbackBody, CallbackQuery};
+use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
+use smsgate_receiver_api::{CallbackAck, Health, Limit, MessagePath, PageParams, ReceiverApi};
+use smsgate_store::StoreError;
+
+use crate::ingest::{self, Payload};
+use crate::server::ReceiverContext;
+
+pub(crate) enum Receiver {}
+
+type Ack = Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+impl ReceiverApi for Receiver {
+    type Context = ReceiverContext;
+
+    async fn clickatell_sms_status_get(
+        rqctx: RequestContext<ReceiverContext>,
+        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClickatellSmsStatus, Payload::Query).await
+    }
+
+    async fn clickatell_sms_status_post(
+        rqctx: RequestContext<ReceiverContext>,
+        body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClickatellSmsStatus, Payload::Body(body.body)).await
+    }
+
+    async fn clickatell_sms_reply_get(
+        rqctx: RequestContext<ReceiverContext>,
+        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClickatellSmsReply, Payload::Query).await
+    }
+
+    async fn clickatell_sms_reply_post(
+        rqctx: RequestContext<ReceiverContext>,
+        body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClickatellSmsReply, Payload::Body(body.body)).await
+    }
+
+    async fn clickatell_one_api_status(
+        rqctx: RequestContext<ReceiverContext>,
+        body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniStatusCallbackRequest>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClickatellOneApiStatus, Payload::Body(body.body)).await
+    }
+
+    async fn clickatell_one_api_reply(
+        rqctx: RequestContext<ReceiverContext>,
+        body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniReplyCallbackRequest>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClickatellOneApiReply, Payload::Body(body.body)).await
+    }
+
+    async fn smarthive_status(
+        rqctx: RequestContext<ReceiverContext>,
+        body: CallbackBody<smsgate::smarthive::callbacks::types::SmartHiveStatusCallback>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::SmarthiveStatus, Payload::Body(body.body)).await
+    }
+
+    async fn clearline_status(
+        rqctx: RequestContext<ReceiverContext>,
+        body: CallbackBody<smsgate::clearline::callbacks::types::DeliveryStatusCallback>,
+    ) -> Ack {
+        ingest::callback(&rqctx, Route::ClearlineStatus, Payload::Body(body.body)).await
+    }
+
+    async fn healthz(_rqctx: RequestContext<ReceiverContext>) -> Result<HttpResponseOk<Health>, HttpError> {
+        Ok(HttpResponseOk(Health { status: "ok".into() }))
+    }
+
+    async fn metrics(rqctx: RequestContext<ReceiverContext>) -> Result<http::Response<Body>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_query()?;
+        http::Response::builder()
+            .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+            .body(ctx.metrics.render().into())
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))
+    }
+
+    async fn get_message(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<MessagePath>,
+    ) -> Result<HttpResponseOk<MessageView>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_api_token(&rqctx)?;
+        let MessagePath { provider, message_id } = path.into_inner();
+        let not_found = || HttpError::for_not_found(None, format!("no message {message_id} from provider {provider}"));
+        let Some(provider) = Provider::parse(&provider) else {
+            return Err(not_found());
+        };
+        match ctx.store.message(provider, &message_id).await.map_err(store_error)? {
+            Some(message) => Ok(HttpResponseOk(message)),
+            None => Err(not_found()),
+        }
+    }
+
+    async fn list_events(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<EventsPage>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_api_token(&rqctx)?;
+        let PageParams { after, limit } = query.into_inner();
+        let page = ctx
+            .store
+            .events(after.as_deref(), page_size(limit))
+            .await
+            .map_err(store_error)?;
+        Ok(HttpResponseOk(page))
+    }
+
+    async fn list_inbound(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<InboundPage>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_api_token(&rqctx)?;
+        let PageParams { after, limit } = query.into_inner();
+        let page = ctx
+            .store
+            .inbound(after.as_deref(), page_size(limit))
+            .await
+            .map_err(store_error)?;
+        Ok(HttpResponseOk(page))
+    }
+
+    async fn list_quarantine(
+        rqctx: RequestContext<ReceiverContext>,
+    ) -> Result<HttpResponseOk<QuarantinePage>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_api_token(&rqctx)?;
+        let requests = ctx.store.quarantined().await.map_err(store_error)?;
+        Ok(HttpResponseOk(QuarantinePage { requests }))
+    }
+}
+
+fn page_size(limit: Option<Limit>) -> usize {
+    limit.unwrap_or(Limit::DEFAULT).0 as usize
+}
+
+fn store_error(error: StoreError) -> HttpError {
+    match error {
+        StoreError::BadCursor(_) => {
+            HttpError::for_client_error(None, ClientErrorStatusCode::BAD_REQUEST, error.to_string())
+        }
+        StoreError::Unavailable(_) => ingest::unavailable(&error),
+        StoreError::Other(_) => HttpError::for_internal_error(error.to_string()),
+    }
+}

@@ -1,0 +1,41 @@
+//! The receiver: one dropshot server (or two, when the query API gets its own
+//! address) implementing [`smsgate_receiver_api::ReceiverApi`].
+//!
+//! A callback goes through the same steps whatever its provider
+//! ([`ingest`]): is this route served here, is the secret right
+//! ([`secrets`]), does the size fit ([`body`]), all before a byte of the body
+//! is read; then parse ([`smsgate_callbacks`]), commit raw request and events
+//! in one transaction ([`smsgate_store`]), and only then acknowledge. A store
+//! that cannot commit gets the provider a 503 with `Retry-After`, never a 2xx.
+//! [`metrics`] counts every outcome.
+
+mod body;
+mod handlers;
+mod ingest;
+pub mod metrics;
+pub mod secrets;
+mod server;
+
+pub use secrets::Secrets;
+pub use server::{Config, Running, start};
+
+/// Which surfaces a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surfaces {
+    /// Callbacks and the query API on one address (the default).
+    Both,
+    /// The internet-facing callback address, when the query API has its own.
+    Callbacks,
+    /// The query API's own address.
+    Query,
+}
+
+impl Surfaces {
+    fn callbacks(self) -> bool {
+        matches!(self, Surfaces::Both | Surfaces::Callbacks)
+    }
+
+    fn query(self) -> bool {
+        matches!(self, Surfaces::Both | Surfaces::Query)
+    }
+}

@@ -1,0 +1,158 @@
+//! `/metrics` in the Prometheus text format.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use smsgate_normalize::Provider;
+
+/// What became of a callback request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Committed with at least one new event, or nothing to store.
+    Stored,
+    /// Committed; every event in it was already stored (a provider retry).
+    Duplicate,
+    /// Committed raw, body not parseable.
+    Quarantined,
+    Unauthorized,
+    TooLarge,
+    /// The store could not commit: 503.
+    Unavailable,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Stored => "stored",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Quarantined => "quarantined",
+            Outcome::Unauthorized => "unauthorized",
+            Outcome::TooLarge => "too_large",
+            Outcome::Unavailable => "unavailable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallbackLabels {
+    provider: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventLabels {
+    provider: &'static str,
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ProviderLabels {
+    provider: &'static str,
+}
+
+/// The receiver's counters; cheap to update from any request.
+pub struct Metrics {
+    registry: Registry,
+    callbacks: Family<CallbackLabels, Counter>,
+    events: Family<EventLabels, Counter>,
+    duplicates: Family<ProviderLabels, Counter>,
+    ignored_event_types: Family<ProviderLabels, Counter>,
+    commit_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("smsgate");
+        let callbacks = Family::<CallbackLabels, Counter>::default();
+        let events = Family::<EventLabels, Counter>::default();
+        let duplicates = Family::<ProviderLabels, Counter>::default();
+        let ignored_event_types = Family::<ProviderLabels, Counter>::default();
+        let commit_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        registry.register(
+            "callbacks_received",
+            "Callback requests received, by provider and outcome",
+            callbacks.clone(),
+        );
+        registry.register(
+            "events_stored",
+            "New events stored, by provider and kind (status, inbound)",
+            events.clone(),
+        );
+        registry.register(
+            "duplicate_events",
+            "Events received again (provider retries) and not stored twice",
+            duplicates.clone(),
+        );
+        registry.register(
+            "ignored_event_types",
+            "Events of types not stored as events (statusIsTyping, types newer than our specs); kept raw",
+            ignored_event_types.clone(),
+        );
+        registry.register(
+            "store_commit_seconds",
+            "Time to commit one callback durably",
+            commit_seconds.clone(),
+        );
+        Metrics {
+            registry,
+            callbacks,
+            events,
+            duplicates,
+            ignored_event_types,
+            commit_seconds,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn callback(&self, provider: Provider, outcome: Outcome) {
+        self.callbacks
+            .get_or_create(&CallbackLabels {
+                provider: provider.as_str(),
+                outcome: outcome.as_str(),
+            })
+            .inc();
+    }
+
+    pub fn stored(&self, provider: Provider, status_events: usize, inbound: usize, duplicates: usize) {
+        let provider = provider.as_str();
+        self.events
+            .get_or_create(&EventLabels {
+                provider,
+                kind: "status",
+            })
+            .inc_by(status_events as u64);
+        self.events
+            .get_or_create(&EventLabels {
+                provider,
+                kind: "inbound",
+            })
+            .inc_by(inbound as u64);
+        self.duplicates
+            .get_or_create(&ProviderLabels { provider })
+            .inc_by(duplicates as u64);
+    }
+
+    pub fn ignored(&self, provider: Provider, count: usize) {
+        self.ignored_event_types
+            .get_or_create(&ProviderLabels {
+                provider: provider.as_str(),
+            })
+            .inc_by(count as u64);
+    }
+
+    pub fn commit_took(&self, duration: Duration) {
+        self.commit_seconds.observe(duration.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
+        text
+    }
+}

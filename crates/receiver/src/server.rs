@@ -1,0 +1,166 @@
+//! Starting the receiver: one listener, or two when the query API has its own.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use dropshot::{
+    ClientErrorStatusCode, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, HttpServer,
+    RequestContext, ServerBuilder,
+};
+use smsgate_receiver_api::receiver_api_mod;
+use smsgate_store::Store;
+
+use crate::handlers::Receiver;
+use crate::metrics::Metrics;
+use crate::{Secrets, Surfaces};
+
+/// How to run the receiver.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The callback address (and the query API's, unless `api_listen`).
+    pub listen: SocketAddr,
+    /// A separate address for the query API and `/metrics`, so that the
+    /// callback port can face the internet and the query API stay private.
+    pub api_listen: Option<SocketAddr>,
+    /// Callback bodies larger than this get 413.
+    pub body_limit: usize,
+}
+
+impl Config {
+    pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+}
+
+/// What every request of one listener shares.
+pub struct ReceiverContext {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) secrets: Secrets,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) body_limit: usize,
+    surfaces: Surfaces,
+}
+
+impl ReceiverContext {
+    fn not_here() -> HttpError {
+        HttpError::for_client_error(None, ClientErrorStatusCode::NOT_FOUND, "Not Found".into())
+    }
+
+    pub(crate) fn require_callbacks(&self) -> Result<(), HttpError> {
+        if self.surfaces.callbacks() {
+            Ok(())
+        } else {
+            Err(Self::not_here())
+        }
+    }
+
+    pub(crate) fn require_query(&self) -> Result<(), HttpError> {
+        if self.surfaces.query() {
+            Ok(())
+        } else {
+            Err(Self::not_here())
+        }
+    }
+
+    /// The query API's checks: served here, and the bearer token is right.
+    pub(crate) fn require_api_token(&self, rqctx: &RequestContext<ReceiverContext>) -> Result<(), HttpError> {
+        self.require_query()?;
+        let authorization = rqctx
+            .request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if self.secrets.api_authorized(authorization) {
+            return Ok(());
+        }
+        Err(HttpError::for_client_error(
+            None,
+            ClientErrorStatusCode::UNAUTHORIZED,
+            "missing or wrong API token: send `Authorization: Bearer SMSGATE_API_TOKEN`".into(),
+        )
+        .with_header(http::header::WWW_AUTHENTICATE, "Bearer")
+        .expect("a valid header"))
+    }
+}
+
+/// A started receiver.
+pub struct Running {
+    servers: Vec<HttpServer<ReceiverContext>>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Running {
+    /// Where callbacks are served.
+    pub fn callback_addr(&self) -> SocketAddr {
+        self.servers[0].local_addr()
+    }
+
+    /// Where the query API is served.
+    pub fn api_addr(&self) -> SocketAddr {
+        self.servers.last().expect("at least one server").local_addr()
+    }
+
+    /// Runs until a server stops (it only stops on error or `close`).
+    pub async fn wait(&self) -> Result<(), String> {
+        let waits = self.servers.iter().map(|s| s.wait_for_shutdown());
+        futures::future::select_all(waits).await.0
+    }
+
+    /// Stops accepting requests and waits for the ones in flight.
+    pub async fn close(self) -> Result<(), String> {
+        for server in self.servers {
+            server.close().await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the receiver on {addr}: {message}")]
+pub struct StartError {
+    pub addr: SocketAddr,
+    pub message: String,
+}
+
+/// Starts the receiver on `config`'s addresses.
+pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> Result<Running, StartError> {
+    let metrics = Arc::new(Metrics::default());
+    let listeners = match config.api_listen {
+        None => vec![(config.listen, Surfaces::Both)],
+        Some(api) => vec![(config.listen, Surfaces::Callbacks), (api, Surfaces::Query)],
+    };
+    // dropshot's own per-request INFO lines would halve throughput; it logs
+    // warnings and errors only, smsgate logs what matters through tracing.
+    let log = ConfigLogging::StderrTerminal {
+        level: ConfigLoggingLevel::Warn,
+    }
+    .to_logger("smsgate-receiver")
+    .expect("a stderr logger");
+    let mut servers = Vec::new();
+    for (addr, surfaces) in listeners {
+        let context = ReceiverContext {
+            store: store.clone(),
+            secrets: secrets.clone(),
+            metrics: metrics.clone(),
+            body_limit: config.body_limit,
+            surfaces,
+        };
+        let api = receiver_api_mod::api_description::<Receiver>().expect("the ReceiverApi trait is valid");
+        let dropshot_config = ConfigDropshot {
+            bind_address: addr,
+            // Callback bodies are read by smsgate itself (413 over the
+            // limit); this bounds the query API's bodies (it has none).
+            default_request_body_max_bytes: config.body_limit,
+            // A provider that hangs up must not cancel a commit half-way.
+            default_handler_task_mode: HandlerTaskMode::Detached,
+            ..Default::default()
+        };
+        let server = ServerBuilder::new(api, context, log.clone())
+            .config(dropshot_config)
+            .start()
+            .map_err(|e| StartError {
+                addr,
+                message: e.to_string(),
+            })?;
+        servers.push(server);
+    }
+    Ok(Running { servers, metrics })
+}

@@ -1,0 +1,119 @@
+//! Where callbacks are stored.
+//!
+//! The receiver acknowledges a callback only after [`Store::ingest`] has
+//! committed the raw request and the events parsed from it in one
+//! transaction, so the trait is the durability boundary of the whole system.
+//! It is written for more than one backend (SQLite now, PostgreSQL for
+//! scale-out): dedup is a unique constraint, a message's status moves by one
+//! compare-and-set statement driven by [`Status::precedence_key`], and the
+//! feed is read by a cursor that a polling consumer can never skip past.
+//!
+//! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
+
+mod sqlite;
+
+use async_trait::async_trait;
+use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
+use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
+
+pub use sqlite::SqliteStore;
+
+/// An authenticated callback request as it arrived, secret removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRequest {
+    pub provider: Provider,
+    pub method: String,
+    pub path: String,
+    /// The query string without the callback secret.
+    pub query: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// Milliseconds since the epoch.
+    pub received_at: i64,
+}
+
+/// What was made of a request's body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Events {
+        status: Vec<StatusEvent>,
+        inbound: Vec<InboundMessage>,
+    },
+    /// The body could not be parsed at all; kept raw with the reason.
+    Quarantined { error: String },
+}
+
+/// One callback to commit: the raw request and what was parsed from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingest {
+    pub raw: RawRequest,
+    pub parsed: Parsed,
+}
+
+/// What one committed ingest stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IngestOutcome {
+    pub status_events_stored: usize,
+    pub inbound_stored: usize,
+    /// Events already stored before (provider retries).
+    pub duplicates: usize,
+    pub quarantined: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot commit now (locked, down, full, read-only); the
+    /// caller answers 503 so that the provider retries.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("bad cursor `{0}`: pass a next_cursor value from an earlier page")]
+    BadCursor(String),
+    #[error("store error: {0}")]
+    Other(String),
+}
+
+/// A database URL that no backend here understands.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported database URL `{0}`: expected sqlite:PATH (e.g. sqlite:smsgate.db)")]
+pub struct UnsupportedUrl(pub String);
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Commits the raw request and its events in one transaction. Duplicate
+    /// events are not stored again; the raw request always is.
+    async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError>;
+
+    /// An outbound message with its events in provider-time order.
+    async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError>;
+
+    /// Stored events after `after` (from the start when `None`), in commit order.
+    async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError>;
+
+    /// Inbound messages after `after`, in commit order.
+    async fn inbound(&self, after: Option<&str>, limit: usize) -> Result<InboundPage, StoreError>;
+
+    /// Quarantined requests, oldest first.
+    async fn quarantined(&self) -> Result<Vec<QuarantinedRequest>, StoreError>;
+
+    /// The value stored under `key`, storing `value` first if there is none
+    /// (used for generated secrets that must survive restarts).
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
+}
+
+/// Opens the store a database URL names, running migrations.
+pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
+    match url.strip_prefix("sqlite:") {
+        Some(path) => Ok(std::sync::Arc::new(
+            SqliteStore::open(path.trim_start_matches("//")).await?,
+        )),
+        None => Err(UnsupportedUrl(url.to_string()).into()),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreOpenError {
+    #[error(transparent)]
+    Unsupported(#[from] UnsupportedUrl),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

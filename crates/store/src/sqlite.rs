@@ -1,0 +1,615 @@
+//! The SQLite backend: one file in WAL mode, `synchronous=FULL` so that a
+//! commit that returned is on disk before the receiver acknowledges it.
+//!
+//! Connections: one writer, behind a tokio mutex, and a few readers (WAL lets
+//! them read while the writer writes). Every call takes a connection's
+//! `OwnedMutexGuard` and moves it into `spawn_blocking`, so SQLite never runs
+//! on the async runtime and no std lock is held across an await. A call whose
+//! future is dropped mid-way still finishes (or rolls back) its blocking
+//! work before the connection is released.
+//!
+//! Ingest is one `BEGIN IMMEDIATE` transaction per [`Ingest`], built from
+//! [`ingest_in_tx`], so that group commit (several ingests in one transaction,
+//! one fsync) only has to loop over it.
+//!
+//! The schema is in `sqlite/migrations/`, applied in order at open and
+//! recorded in `PRAGMA user_version`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use base64::Engine as _;
+use rusqlite::types::Type;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
+use smsgate_receiver_api::views::{
+    EventsPage, FeedEvent, InboundPage, InboundView, MessageEventView, MessageView, QuarantinedRequest, StatusFeedEvent,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::{Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
+
+/// Migrations in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
+
+/// How long a statement waits for a lock held by another connection (or
+/// process) before failing with SQLITE_BUSY, which callers see as
+/// [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Read connections; queries never wait for the writer.
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    writer: Arc<Mutex<Connection>>,
+    /// Empty for an in-memory database, whose data only the writer sees.
+    readers: Vec<Arc<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and runs the
+    /// migrations it lacks.
+    pub async fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        let path = path.to_string();
+        blocking(move || {
+            let mut writer = Connection::open(&path).map_err(store_error)?;
+            let in_memory = path.is_empty() || path == ":memory:";
+            configure_writer(&writer, in_memory)?;
+            migrate(&mut writer)?;
+            let readers = if in_memory {
+                Vec::new()
+            } else {
+                (0..READERS)
+                    .map(|_| {
+                        let reader = Connection::open(&path).map_err(store_error)?;
+                        reader.busy_timeout(BUSY_TIMEOUT).map_err(store_error)?;
+                        reader.execute_batch("PRAGMA query_only = ON;").map_err(store_error)?;
+                        Ok(Arc::new(Mutex::new(reader)))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?
+            };
+            Ok(SqliteStore {
+                writer: Arc::new(Mutex::new(writer)),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            })
+        })
+        .await
+    }
+
+    /// Runs `work` on the writer connection.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let mut conn = self.writer.clone().lock_owned().await;
+        blocking(move || work(&mut conn).map_err(store_error)).await
+    }
+
+    /// Runs `work` on a read connection (a free one if there is one).
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let mut conn = self.reader().await;
+        blocking(move || work(&mut conn).map_err(store_error)).await
+    }
+
+    async fn reader(&self) -> OwnedMutexGuard<Connection> {
+        if self.readers.is_empty() {
+            return self.writer.clone().lock_owned().await;
+        }
+        for reader in &self.readers {
+            if let Ok(conn) = reader.clone().try_lock_owned() {
+                return conn;
+            }
+        }
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[i].clone().lock_owned().await
+    }
+}
+
+async fn blocking<T, F>(work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(err) if err.is_cancelled() => Err(StoreError::Unavailable("the runtime is shutting down".into())),
+        Err(err) => Err(StoreError::Other(format!("store task failed: {err}"))),
+    }
+}
+
+fn configure_writer(conn: &Connection, in_memory: bool) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(store_error)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(store_error)?;
+    if !mode.eq_ignore_ascii_case("wal") && !in_memory {
+        return Err(StoreError::Other(format!(
+            "cannot put the database in WAL mode (journal mode is `{mode}`); is it on a network file system?"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(store_error)
+}
+
+/// Applies the migrations the database lacks, in one transaction; a second
+/// process opening the same file at the same time waits, then finds nothing
+/// to do.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(store_error)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(store_error)?;
+    let known = MIGRATIONS.len() as i64;
+    if !(0..=known).contains(&version) {
+        return Err(StoreError::Other(format!(
+            "the database has schema version {version}, this smsgate knows versions up to {known}"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(store_error)?;
+        // user_version lives in the database header: it commits with the
+        // migration or not at all.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(store_error)?;
+    }
+    tx.commit().map_err(store_error)
+}
+
+/// Errors the provider should retry (answered 503 + Retry-After) versus the
+/// rest.
+fn store_error(err: rusqlite::Error) -> StoreError {
+    let transient = match &err {
+        rusqlite::Error::SqliteFailure(e, _) => matches!(
+            e.code,
+            ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::DiskFull
+                | ErrorCode::ReadOnly
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::CannotOpen
+                | ErrorCode::OutOfMemory
+                | ErrorCode::PermissionDenied
+                | ErrorCode::FileLockingProtocolFailed
+        ),
+        _ => false,
+    };
+    if transient {
+        StoreError::Unavailable(err.to_string())
+    } else {
+        StoreError::Other(err.to_string())
+    }
+}
+
+const INSERT_RAW_REQUEST: &str = "
+    INSERT INTO raw_requests (provider, method, path, query, content_type, body, received_at, quarantine_error)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    RETURNING id";
+
+const INSERT_STATUS_EVENT: &str = "
+    INSERT INTO status_events (provider, message_id, dedup_key, status, raw_status, raw_code, description,
+                               occurred_at, received_at, channel, client_message_id, raw_request_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (provider, dedup_key) DO NOTHING
+    RETURNING id";
+
+/// The compare-and-set that moves a message's status, run after its new
+/// event is inserted. The status becomes the event's only if the event's
+/// precedence key is greater; `status_at` is recomputed as the earliest
+/// provider time among the stored events carrying the resulting status. Both
+/// are functions of the set of stored events, so the result does not depend
+/// on arrival order. The keys compare bytewise (SQLite's BINARY collation;
+/// PostgreSQL needs `COLLATE "C"` on `status_key`).
+const UPSERT_MESSAGE: &str = r#"
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+            (SELECT MIN(e.occurred_at) FROM status_events e
+             WHERE e.provider = ?1 AND e.message_id = ?2 AND e.status = ?6))
+    ON CONFLICT (provider, message_id) DO UPDATE SET
+        status = CASE WHEN excluded.status_key > messages.status_key
+                      THEN excluded.status ELSE messages.status END,
+        status_key = CASE WHEN excluded.status_key > messages.status_key
+                          THEN excluded.status_key ELSE messages.status_key END,
+        status_at = (SELECT MIN(e.occurred_at) FROM status_events e
+                     WHERE e.provider = excluded.provider AND e.message_id = excluded.message_id
+                       AND e.status = CASE WHEN excluded.status_key > messages.status_key
+                                           THEN excluded.status ELSE messages.status END),
+        client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
+        "to" = COALESCE(messages."to", excluded."to"),
+        "from" = COALESCE(messages."from", excluded."from")"#;
+
+const INSERT_INBOUND: &str = r#"
+    INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
+                                  occurred_at, received_at, payload, raw_request_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (provider, message_id) DO NOTHING
+    RETURNING id"#;
+
+const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
+const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
+
+/// Stores one ingest inside an open write transaction: the raw request, then
+/// each event not stored before with its feed row (and, for a status event,
+/// the message's compare-and-set). The caller commits.
+fn ingest_in_tx(tx: &Transaction<'_>, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
+    let raw = &ingest.raw;
+    let quarantine_error = match &ingest.parsed {
+        Parsed::Quarantined { error } => Some(error.as_str()),
+        Parsed::Events { .. } => None,
+    };
+    let raw_request_id = insert_raw_request(tx, raw, quarantine_error)?;
+    let mut outcome = IngestOutcome {
+        quarantined: quarantine_error.is_some(),
+        ..IngestOutcome::default()
+    };
+    let Parsed::Events { status, inbound } = &ingest.parsed else {
+        return Ok(outcome);
+    };
+    for event in status {
+        if insert_status_event(tx, event, raw.received_at, raw_request_id)? {
+            outcome.status_events_stored += 1;
+        } else {
+            outcome.duplicates += 1;
+        }
+    }
+    for message in inbound {
+        if insert_inbound(tx, message, raw.received_at, raw_request_id)? {
+            outcome.inbound_stored += 1;
+        } else {
+            outcome.duplicates += 1;
+        }
+    }
+    Ok(outcome)
+}
+
+fn insert_raw_request(tx: &Transaction<'_>, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
+    tx.prepare_cached(INSERT_RAW_REQUEST)?.query_row(
+        params![
+            raw.provider.as_str(),
+            raw.method,
+            raw.path,
+            raw.query,
+            raw.content_type,
+            raw.body,
+            raw.received_at,
+            quarantine_error,
+        ],
+        |row| row.get(0),
+    )
+}
+
+/// Returns whether the event was new (false: a duplicate, nothing changed).
+fn insert_status_event(
+    tx: &Transaction<'_>,
+    event: &StatusEvent,
+    received_at: i64,
+    raw_request_id: i64,
+) -> rusqlite::Result<bool> {
+    let provider = event.provider.as_str();
+    let status = event.status.as_str();
+    let id: Option<i64> = tx
+        .prepare_cached(INSERT_STATUS_EVENT)?
+        .query_row(
+            params![
+                provider,
+                event.message_id,
+                event.dedup_key,
+                status,
+                event.raw_status,
+                event.raw_code,
+                event.description,
+                event.occurred_at,
+                received_at,
+                event.channel,
+                event.client_message_id,
+                raw_request_id,
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    tx.prepare_cached(INSERT_FEED_STATUS)?.execute([id])?;
+    tx.prepare_cached(UPSERT_MESSAGE)?.execute(params![
+        provider,
+        event.message_id,
+        event.client_message_id,
+        event.to,
+        event.from,
+        status,
+        event.status.precedence_key(event.occurred_at),
+    ])?;
+    Ok(true)
+}
+
+/// Returns whether the message was new.
+fn insert_inbound(
+    tx: &Transaction<'_>,
+    message: &InboundMessage,
+    received_at: i64,
+    raw_request_id: i64,
+) -> rusqlite::Result<bool> {
+    let id: Option<i64> = tx
+        .prepare_cached(INSERT_INBOUND)?
+        .query_row(
+            params![
+                message.provider.as_str(),
+                message.message_id,
+                message.related_message_id,
+                message.from,
+                message.to,
+                message.channel,
+                message.kind.as_str(),
+                message.text,
+                message.occurred_at,
+                received_at,
+                message.payload.to_string(),
+                raw_request_id,
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    tx.prepare_cached(INSERT_FEED_INBOUND)?.execute([id])?;
+    Ok(true)
+}
+
+/// A feed cursor: a feed `seq` in decimal. Anything else is a bad cursor
+/// (`+1`, `-1`, ` 1` included), so that cursors stay one spelling per
+/// position.
+fn parse_cursor(after: Option<&str>) -> Result<(i64, String), StoreError> {
+    match after {
+        None => Ok((0, "0".to_string())),
+        Some(text) => {
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(StoreError::BadCursor(text.to_string()));
+            }
+            let seq = text
+                .parse::<i64>()
+                .map_err(|_| StoreError::BadCursor(text.to_string()))?;
+            Ok((seq, text.to_string()))
+        }
+    }
+}
+
+fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+fn column<T>(row: &Row<'_>, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let text: String = row.get(idx)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, format!("unexpected value `{text}`").into())
+    })
+}
+
+fn json_column(row: &Row<'_>, idx: usize) -> rusqlite::Result<serde_json::Value> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|err| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, err.into()))
+}
+
+/// Inbound messages after `?1`. `inbound_id IS NOT NULL` lets SQLite use
+/// the partial index `feed_inbound` rather than step over status rows.
+const INBOUND_PAGE: &str = r#"
+    SELECT f.seq, i.provider, i.message_id, i.related_message_id, i."from", i."to", i.channel,
+           i."type", i.text, i.occurred_at, i.received_at, i.payload
+    FROM feed f
+    JOIN inbound_messages i ON i.id = f.inbound_id
+    WHERE f.seq > ?1 AND f.inbound_id IS NOT NULL
+    ORDER BY f.seq
+    LIMIT ?2"#;
+
+/// An inbound message from column `at` on: its cursor (`seq`), then the
+/// columns of `INBOUND_PAGE`.
+fn inbound_view(row: &Row<'_>, at: usize) -> rusqlite::Result<InboundView> {
+    Ok(InboundView {
+        cursor: row.get::<_, i64>(at)?.to_string(),
+        provider: column(row, at + 1, Provider::parse)?,
+        message_id: row.get(at + 2)?,
+        related_message_id: row.get(at + 3)?,
+        from: row.get(at + 4)?,
+        to: row.get(at + 5)?,
+        channel: row.get(at + 6)?,
+        kind: column(row, at + 7, InboundType::parse)?,
+        text: row.get(at + 8)?,
+        occurred_at: row.get(at + 9)?,
+        received_at: row.get(at + 10)?,
+        payload: json_column(row, at + 11)?,
+    })
+}
+
+/// The feed after `after`, both kinds. `seq` order is commit order here:
+/// SQLite has one writer at a time, so a transaction that takes a `seq`
+/// commits before the next one can take a greater one, and a reader's
+/// snapshot holds every `seq` up to the greatest it sees. A consumer that
+/// resumes from the last `seq` it got can therefore never skip a row.
+/// (PostgreSQL, with concurrent writers, will need more than a sequence.)
+const EVENTS_PAGE: &str = r#"
+    SELECT f.seq, f.status_event_id,
+           e.provider, e.message_id, e.client_message_id, e.status, e.raw_status, e.raw_code, e.description,
+           e.occurred_at, e.received_at, e.channel,
+           f.seq, i.provider, i.message_id, i.related_message_id, i."from", i."to", i.channel,
+           i."type", i.text, i.occurred_at, i.received_at, i.payload
+    FROM feed f
+    LEFT JOIN status_events e ON e.id = f.status_event_id
+    LEFT JOIN inbound_messages i ON i.id = f.inbound_id
+    WHERE f.seq > ?1
+    ORDER BY f.seq
+    LIMIT ?2"#;
+
+fn feed_event(row: &Row<'_>) -> rusqlite::Result<FeedEvent> {
+    let status_event_id: Option<i64> = row.get(1)?;
+    if status_event_id.is_none() {
+        return Ok(FeedEvent::Inbound(inbound_view(row, 12)?));
+    }
+    Ok(FeedEvent::Status(StatusFeedEvent {
+        cursor: row.get::<_, i64>(0)?.to_string(),
+        provider: column(row, 2, Provider::parse)?,
+        message_id: row.get(3)?,
+        client_message_id: row.get(4)?,
+        status: column(row, 5, Status::parse)?,
+        raw_status: row.get(6)?,
+        raw_code: row.get(7)?,
+        description: row.get(8)?,
+        occurred_at: row.get(9)?,
+        received_at: row.get(10)?,
+        channel: row.get(11)?,
+    }))
+}
+
+fn message_event(row: &Row<'_>) -> rusqlite::Result<MessageEventView> {
+    Ok(MessageEventView {
+        status: column(row, 0, Status::parse)?,
+        raw_status: row.get(1)?,
+        raw_code: row.get(2)?,
+        description: row.get(3)?,
+        occurred_at: row.get(4)?,
+        received_at: row.get(5)?,
+        channel: row.get(6)?,
+    })
+}
+
+fn quarantined_request(row: &Row<'_>) -> rusqlite::Result<QuarantinedRequest> {
+    let body: Vec<u8> = row.get(6)?;
+    let body = match String::from_utf8(body) {
+        Ok(text) => text,
+        Err(err) => base64::engine::general_purpose::STANDARD.encode(err.as_bytes()),
+    };
+    Ok(QuarantinedRequest {
+        id: row.get(0)?,
+        provider: column(row, 1, Provider::parse)?,
+        method: row.get(2)?,
+        path: row.get(3)?,
+        received_at: row.get(4)?,
+        error: row.get(5)?,
+        body,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let outcome = ingest_in_tx(&tx, &ingest)?;
+            // A failed COMMIT is an error (and the transaction is rolled
+            // back when `tx` drops): never an acknowledged outcome.
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {
+        let message_id = message_id.to_string();
+        self.read(move |conn| {
+            // One snapshot for the message and its events.
+            let tx = conn.transaction()?;
+            let head = tx
+                .prepare_cached(
+                    r#"SELECT client_message_id, "to", "from", status, status_at
+                       FROM messages WHERE provider = ?1 AND message_id = ?2"#,
+                )?
+                .query_row(params![provider.as_str(), message_id], |row| {
+                    Ok((
+                        row.get::<_, Option<String>>(0)?,
+                        row.get::<_, Option<String>>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        column(row, 3, Status::parse)?,
+                        row.get::<_, Option<i64>>(4)?,
+                    ))
+                })
+                .optional()?;
+            let Some((client_message_id, to, from, status, status_at)) = head else {
+                return Ok(None);
+            };
+            let events = tx
+                .prepare_cached(
+                    "SELECT status, raw_status, raw_code, description, occurred_at, received_at, channel
+                     FROM status_events WHERE provider = ?1 AND message_id = ?2
+                     ORDER BY occurred_at ASC NULLS LAST, id",
+                )?
+                .query_map(params![provider.as_str(), message_id], message_event)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Some(MessageView {
+                provider,
+                message_id,
+                client_message_id,
+                to,
+                from,
+                status,
+                status_at,
+                events,
+            }))
+        })
+        .await
+    }
+
+    async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError> {
+        let (after, after_text) = parse_cursor(after)?;
+        let events = self
+            .read(move |conn| {
+                conn.prepare_cached(EVENTS_PAGE)?
+                    .query_map(params![after, sql_limit(limit)], feed_event)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let next_cursor = events.last().map_or(after_text, |event| event.cursor().to_string());
+        Ok(EventsPage { events, next_cursor })
+    }
+
+    async fn inbound(&self, after: Option<&str>, limit: usize) -> Result<InboundPage, StoreError> {
+        let (after, after_text) = parse_cursor(after)?;
+        let messages = self
+            .read(move |conn| {
+                conn.prepare_cached(INBOUND_PAGE)?
+                    .query_map(params![after, sql_limit(limit)], |row| inbound_view(row, 0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let next_cursor = messages.last().map_or(after_text, |message| message.cursor.clone());
+        Ok(InboundPage { messages, next_cursor })
+    }
+
+    async fn quarantined(&self) -> Result<Vec<QuarantinedRequest>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(
+                "SELECT id, provider, method, path, received_at, quarantine_error, body
+                 FROM raw_requests WHERE quarantine_error IS NOT NULL
+                 ORDER BY id",
+            )?
+            .query_map([], quarantined_request)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, value],
+            )?;
+            let stored: String = tx.query_row("SELECT value FROM settings WHERE key = ?1", params![key], |row| {
+                row.get(0)
+            })?;
+            tx.commit()?;
+            Ok(stored)
+        })
+        .await
+    }
+}
