@@ -135,18 +135,45 @@ fn header_name(name: &str) -> HeaderName {
     HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).expect("security scheme names are valid header names")
 }
 
-/// The `reqwest::Client` the generated clients use by default: bounded
-/// connect and request times, and a user agent naming smsgate.
+/// The `reqwest::ClientBuilder` every generated client starts from (the
+/// generated `Client::new` uses it too): same-origin redirects only and no
+/// `Referer`, because a key in a custom header (ClearLine's `ApiKey`) would
+/// follow a redirect to another host, and a key in the query string would
+/// travel there in `Referer`; and a user agent naming smsgate. A client
+/// passed to `new_with_client` should start from it as well.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(same_origin_redirects())
+        .referer(false)
+        .user_agent(concat!("smsgate/", env!("CARGO_PKG_VERSION")))
+}
+
+/// The `reqwest::Client` of `Client::with_api_key`: [`client_builder`] with
+/// bounded connect and request times.
 ///
 /// # Panics
 /// Like `reqwest::Client::new`, if the TLS backend cannot be initialised.
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
+    client_builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
-        .user_agent(concat!("smsgate/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the HTTP client's TLS backend initialises")
+}
+
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    const MAX_REDIRECTS: usize = 5;
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|from| from.origin() == attempt.url().origin());
+        match (same_origin, attempt.previous().len() > MAX_REDIRECTS) {
+            (true, false) => attempt.follow(),
+            (true, true) => attempt.error("too many redirects"),
+            (false, _) => attempt.stop(),
+        }
+    })
 }
 
 /// Sends `request`; when the key is in its query string, redacts it from the
@@ -171,6 +198,9 @@ pub(crate) async fn execute_redacted(
 }
 
 fn redact_query(url: &reqwest::Url, param: &str) -> reqwest::Url {
+    if !url.query_pairs().any(|(key, _)| key == param) {
+        return url.clone();
+    }
     let mut redacted = url.clone();
     let pairs: Vec<(String, String)> = url
         .query_pairs()
@@ -223,5 +253,7 @@ mod tests {
             redact_query(&url, "apiKey").as_str(),
             "https://p.example/send?to=27&apiKey=REDACTED&content=hi"
         );
+        let without = reqwest::Url::parse("https://p.example/elsewhere").unwrap();
+        assert_eq!(redact_query(&without, "apiKey").as_str(), "https://p.example/elsewhere");
     }
 }

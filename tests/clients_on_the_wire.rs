@@ -8,7 +8,11 @@
 //! at test time; the request comes from `support::capture_server`.
 //!
 //! The key must also stay out of everything printable: errors for
-//! undocumented statuses and for failed connections, and the clients' `Debug`.
+//! undocumented statuses and for failed connections, and the clients' `Debug`;
+//! and it must stay home on a cross-origin redirect.
+//!
+//! `the_checks_catch_broken_requests` shows the request checks fail on each
+//! way a request can break, so a passing operation test means something.
 
 mod support;
 
@@ -754,7 +758,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendMessageHTTP",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client = clickatell_sms::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = clickatell_sms::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     client
                         .send_message_http()
                         .to("27820000000")
@@ -770,7 +778,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendMessageREST_1",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client = clickatell_sms::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = clickatell_sms::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     let body = clickatell_sms::types::SendMessageRequest::builder().content(Some("hi".to_string()));
                     client.send_message_rest_1().body(body).send().await.map(drop)
                 })
@@ -781,7 +793,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendGetSmsStatusCallback",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client = sms_callbacks::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = sms_callbacks::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     client
                         .send_get_sms_status_callback()
                         .message_id("m")
@@ -796,7 +812,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendPostOmniStatusCallback",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client = one_api::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = one_api::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     let body = one_api::types::OmniStatusCallbackRequest::builder();
                     client
                         .send_post_omni_status_callback()
@@ -812,7 +832,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendSmartHiveStatusCallback",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client = smarthive::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = smarthive::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     let body = smarthive::types::SmartHiveStatusCallback::builder();
                     client
                         .send_smart_hive_status_callback()
@@ -828,7 +852,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendSms",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client = clearline_sms::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = clearline_sms::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     let body = clearline_sms::types::SendSmsRequest::builder()
                         .phone("+1")
                         .message("hi");
@@ -841,8 +869,11 @@ fn key_carrying_calls() -> Vec<KeyCarryingCall> {
             operation_id: "sendClearLineStatusCallback",
             send: |base, credentials| {
                 Box::pin(async move {
-                    let client =
-                        clearline_callbacks::Client::new_with_client(&base, reqwest::Client::new(), credentials);
+                    let client = clearline_callbacks::Client::new_with_client(
+                        &base,
+                        smsgate::auth::client_builder().build().unwrap(),
+                        credentials,
+                    );
                     let body = clearline_callbacks::types::DeliveryStatusCallback::builder();
                     client
                         .send_clear_line_status_callback()
@@ -946,9 +977,10 @@ fn client_debug_hides_the_key() {
 
 /// A redirect to another origin must not take the key along. reqwest drops
 /// `Authorization` there, but forwards other headers (ClearLine's `ApiKey`)
-/// and sends the previous URL, query key included, as `Referer`.
+/// and sends the previous URL, query key included, as `Referer`; clients
+/// built as documented (`Client::new`, `with_api_key`, or `new_with_client`
+/// with `smsgate::auth::client_builder()`) do not follow such redirects.
 #[tokio::test]
-#[ignore = "library bug: the key follows cross-origin redirects (ApiKey header, Referer with ?apiKey=/?token=)"]
 async fn cross_origin_redirects_do_not_carry_the_key() {
     let mut leaks = Vec::new();
     for call in key_carrying_calls() {
@@ -959,7 +991,10 @@ async fn cross_origin_redirects_do_not_carry_the_key() {
         let redirecting = CaptureServer::start_with_headers(307, vec![("Location".into(), location)], "{}").await;
         let _ = (call.send)(redirecting.base_url(), Credentials::api_key(key())).await;
         redirecting.request().await;
-        let followed = elsewhere.request().await;
+        // Not following the redirect at all is the safest answer.
+        let Some(followed) = elsewhere.request_if_any().await else {
+            continue;
+        };
         let carried: Vec<_> = followed
             .headers
             .iter()

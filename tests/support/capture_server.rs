@@ -112,6 +112,16 @@ impl CaptureServer {
         format!("http://{}", self.addr)
     }
 
+    /// The request the server received by now, if any: for checking that a
+    /// client did *not* come (it would have, before its call returned).
+    pub async fn request_if_any(self) -> Option<CapturedRequest> {
+        const GRACE: Duration = Duration::from_millis(300);
+        match tokio::time::timeout(GRACE, self.task).await {
+            Ok(joined) => Some(joined.expect("the capture server task does not panic").ok()?),
+            Err(_) => None,
+        }
+    }
+
     /// The request the server received (waits for it).
     pub async fn request(self) -> CapturedRequest {
         self.task

@@ -84,11 +84,24 @@ pub fn generate_client(spec: &str, spec_json: &str) -> Result<String, CodegenErr
             spec: spec.into(),
             source,
         })?;
-    Ok(format!(
-        "{}\n{}",
-        GENERATED_HEADER.replace("{spec}", spec),
-        default_catch_all(&prettyplease::unparse(&file))
-    ))
+    let source = safe_client_builder(&default_catch_all(&prettyplease::unparse(&file)))
+        .ok_or_else(|| generator_error(PROGENITOR_CHANGED.into()))?;
+    Ok(format!("{}\n{}", GENERATED_HEADER.replace("{spec}", spec), source))
+}
+
+const PROGENITOR_CHANGED: &str = "the generated `Client::new` no longer starts from `reqwest::ClientBuilder::new()`: \
+     progenitor changed; update smsgate-codegen so that every client keeps smsgate's safe HTTP defaults";
+
+/// progenitor's `Client::new` builds a plain `reqwest` client, which follows
+/// redirects to other hosts (taking header keys along) and sends `Referer`
+/// (taking query keys along). Every generated constructor starts from
+/// `crate::auth::client_builder()` instead; `None` if the code to replace is
+/// not there any more.
+fn safe_client_builder(source: &str) -> Option<String> {
+    const PLAIN: &str = "reqwest::ClientBuilder::new()";
+    source
+        .contains(PLAIN)
+        .then(|| source.replace(PLAIN, "crate::auth::client_builder()"))
 }
 
 /// typify marks the flattened `extra` catch-all map (from
@@ -149,6 +162,8 @@ mod tests {
         let source = generate_client("t.json", spec).unwrap();
         assert!(source.contains("extra: Ok(Default::default())"), "{source}");
         assert!(!source.contains("no value supplied for extra"));
+        assert!(source.contains("crate::auth::client_builder()"), "{source}");
+        assert!(!source.contains("reqwest::ClientBuilder::new()"));
     }
 
     #[test]
