@@ -13,15 +13,25 @@ pub(crate) fn raw(object: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// A dedup key from the fields that identify one event (DESIGN.md section 4).
-/// A separator no provider value contains keeps `("a", "bc")` and
-/// `("ab", "c")` apart; absent fields stay distinct from empty ones.
+/// A dedup key from the fields that identify one event (DESIGN.md section 4):
+/// the fields as a JSON array, so that no value, whatever characters it
+/// holds, can shift into its neighbour, and an absent field (`null`) stays
+/// distinct from an empty one.
 pub(crate) fn dedup_key(parts: &[Option<&str>]) -> String {
-    parts
-        .iter()
-        .map(|part| part.map_or_else(|| "\u{0}".to_string(), str::to_string))
-        .collect::<Vec<_>>()
-        .join("\u{1f}")
+    serde_json::to_string(parts).expect("strings serialise")
+}
+
+/// A Clickatell `timestamp` sent as ISO 8601 where the spec says integer
+/// milliseconds, rewritten as milliseconds so that the typed reading keeps it.
+pub(crate) fn iso_timestamp_as_millis(document: &Value) -> Value {
+    let mut document = document.clone();
+    if let Some(Value::String(text)) = document.get("timestamp")
+        && text.trim().parse::<i64>().is_err()
+        && let Some(ms) = crate::time::millis_or_iso8601(text)
+    {
+        document["timestamp"] = Value::from(ms);
+    }
+    document
 }
 
 #[cfg(test)]
@@ -43,5 +53,9 @@ mod tests {
         assert_ne!(dedup_key(&[Some("a"), Some("bc")]), dedup_key(&[Some("ab"), Some("c")]));
         assert_ne!(dedup_key(&[Some("a"), None]), dedup_key(&[Some("a"), Some("")]));
         assert_eq!(dedup_key(&[Some("a"), None]), dedup_key(&[Some("a"), None]));
+        assert_ne!(
+            dedup_key(&[Some("m\u{1f}x"), Some("y")]),
+            dedup_key(&[Some("m"), Some("x\u{1f}y")])
+        );
     }
 }

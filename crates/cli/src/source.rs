@@ -15,37 +15,61 @@ pub enum Source {
     Server(smsgate::api::Client),
 }
 
-/// `--database` and `--server`, shared by the reading commands.
+/// `--database` and `--server`, shared by the reading commands. A flag beats
+/// the environment (`SMSGATE_SERVER`, `SMSGATE_DATABASE`), which beats the
+/// config file; at the same level `--server` beats `--database`.
 #[derive(clap::Args, Debug)]
 pub struct SourceArgs {
-    /// Read the store directly (e.g. sqlite:smsgate.db).
-    #[arg(long, env = "SMSGATE_DATABASE", conflicts_with = "server")]
+    /// Read the store directly (e.g. sqlite:smsgate.db) [env: SMSGATE_DATABASE]
+    #[arg(long, conflicts_with = "server")]
     database: Option<String>,
     /// Read a running receiver's query API (e.g. http://127.0.0.1:8080); the
-    /// token comes from SMSGATE_API_TOKEN.
-    #[arg(long, env = "SMSGATE_SERVER")]
+    /// token comes from SMSGATE_API_TOKEN [env: SMSGATE_SERVER]
+    #[arg(long)]
     server: Option<String>,
 }
 
+enum Where {
+    Server(String),
+    Database(String),
+}
+
 impl SourceArgs {
+    /// Environment variables are read here rather than by clap, so that an
+    /// exported SMSGATE_DATABASE does not clash with a `--server` flag.
+    fn resolve(self, file: &File) -> Where {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let candidates = [
+            self.server.map(Where::Server),
+            self.database.map(Where::Database),
+            env("SMSGATE_SERVER").map(Where::Server),
+            env("SMSGATE_DATABASE").map(Where::Database),
+            file.server.clone().map(Where::Server),
+            file.database.clone().map(Where::Database),
+        ];
+        candidates
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or_else(|| Where::Database(settings::DEFAULT_DATABASE.into()))
+    }
+
     pub async fn open(self, file: &File) -> anyhow::Result<Source> {
-        if let Some(server) = self.server.or_else(|| file.server.clone()) {
-            let token = smsgate::ApiKey::from_env("SMSGATE_API_TOKEN")
-                .context("reading a server needs its API token in SMSGATE_API_TOKEN")?;
-            return Ok(Source::Server(smsgate::api::Client::with_api_key(
-                server.trim_end_matches('/'),
-                token,
-            )));
+        match self.resolve(file) {
+            Where::Server(server) => {
+                let token = smsgate::ApiKey::from_env("SMSGATE_API_TOKEN")
+                    .context("reading a server needs its API token in SMSGATE_API_TOKEN")?;
+                Ok(Source::Server(smsgate::api::Client::with_api_key(
+                    server.trim_end_matches('/'),
+                    token,
+                )))
+            }
+            Where::Database(url) => Ok(Source::Store(
+                smsgate_store::open(&url)
+                    .await
+                    .with_context(|| format!("cannot open {url}"))?,
+            )),
         }
-        let url = self
-            .database
-            .or_else(|| file.database.clone())
-            .unwrap_or_else(|| settings::DEFAULT_DATABASE.into());
-        Ok(Source::Store(
-            smsgate_store::open(&url)
-                .await
-                .with_context(|| format!("cannot open {url}"))?,
-        ))
     }
 }
 

@@ -13,7 +13,7 @@ use smsgate::clickatell::one_api_callbacks::types::{
 };
 use smsgate_normalize::{InboundMessage, InboundType, Provider, StatusEvent, mapping};
 
-use super::{required_id, typed};
+use super::{required_id, typed_clickatell};
 use crate::fields::{dedup_key, raw};
 use crate::{Callback, Unparseable};
 
@@ -43,7 +43,7 @@ pub(super) fn status(document: &Value, out: &mut Callback) -> Result<(), Unparse
         for item in items {
             match kind {
                 "messageStatusUpdate" => {
-                    let update: MessageStatus = typed(item)?;
+                    let update: MessageStatus = typed_clickatell(item)?;
                     let status =
                         mapping::clickatell_one_api(update.status_code.map(i64::from), update.status.as_deref());
                     push_status(
@@ -60,7 +60,7 @@ pub(super) fn status(document: &Value, out: &mut Callback) -> Result<(), Unparse
                 "messageFallback" => {
                     // A fallback is a status event of its message: raw status
                     // kept, `unknown` unless the status names a known one.
-                    let fallback: FallbackStatus = typed(item)?;
+                    let fallback: FallbackStatus = typed_clickatell(item)?;
                     let status = mapping::clickatell_one_api(None, fallback.status.as_deref());
                     let description = fallback.status_description.clone();
                     push_status(
@@ -133,8 +133,14 @@ pub(super) fn reply(document: &Value, out: &mut Callback) -> Result<(), Unparsea
                     inbound::<ButtonResponseReply>(item, |r| r.selected_item.as_ref().and_then(|s| s.content.clone()))?
                 }
                 other => {
+                    // A type newer than our spec: counted, and stored as an
+                    // `unknown` inbound message when it has an id; never a
+                    // reason to reject the callback.
                     out.ignored.push(other.to_string());
-                    unknown_inbound(item)?
+                    match unknown_inbound(item) {
+                        Some(message) => message,
+                        None => continue,
+                    }
                 }
             };
             out.inbound.push(message);
@@ -187,7 +193,7 @@ reply_types! {
 }
 
 fn inbound<T: Reply>(item: &Value, text: impl Fn(&T) -> Option<String>) -> Result<InboundMessage, Unparseable> {
-    let reply: T = typed(item)?;
+    let reply: T = typed_clickatell(item)?;
     let text = text(&reply);
     let common = reply.common();
     Ok(InboundMessage {
@@ -205,9 +211,10 @@ fn inbound<T: Reply>(item: &Value, text: impl Fn(&T) -> Option<String>) -> Resul
 }
 
 /// An inbound event of a type our spec does not know, read through the
-/// fields every inbound type has (TextReply's, without its content).
-fn unknown_inbound(item: &Value) -> Result<InboundMessage, Unparseable> {
-    let mut message = inbound::<TextReply>(item, |_| None)?;
+/// fields every inbound type has (TextReply's, without its content); `None`
+/// when it is no object with a message id (it stays in the raw request).
+fn unknown_inbound(item: &Value) -> Option<InboundMessage> {
+    let mut message = inbound::<TextReply>(item, |_| None).ok()?;
     message.kind = InboundType::Unknown;
-    Ok(message)
+    Some(message)
 }

@@ -4,7 +4,7 @@ use serde_json::Value;
 use smsgate::clickatell::sms_callbacks::types::{SendReplyMessageRequest, SmsStatusCallback};
 use smsgate_normalize::{InboundMessage, InboundType, Provider, StatusEvent, mapping};
 
-use super::{required_id, typed};
+use super::{required_id, typed, typed_clickatell};
 use crate::fields::{dedup_key, raw};
 use crate::{Callback, Unparseable, time};
 
@@ -36,7 +36,7 @@ pub(super) fn status(document: &Value, out: &mut Callback) -> Result<(), Unparse
 }
 
 pub(super) fn reply(document: &Value, out: &mut Callback) -> Result<(), Unparseable> {
-    let reply: SendReplyMessageRequest = typed(document)?;
+    let reply: SendReplyMessageRequest = typed_clickatell(document)?;
     out.inbound.push(InboundMessage {
         provider: Provider::Clickatell,
         message_id: required_id(reply.reply_message_id, "replyMessageId")?,

@@ -30,6 +30,12 @@ fn typed<T: DeserializeOwned + JsonSchema>(document: &Value) -> Result<T, Unpars
         .map_err(|e| Unparseable(e.to_string()))
 }
 
+/// Like [`typed`], for Clickatell events whose `timestamp` the spec types
+/// as integer milliseconds but which may come as ISO 8601 (DESIGN.md section 5).
+fn typed_clickatell<T: DeserializeOwned + JsonSchema>(document: &Value) -> Result<T, Unparseable> {
+    typed(&crate::fields::iso_timestamp_as_millis(document))
+}
+
 /// Events need the id of the message they are about.
 fn required_id(id: Option<String>, field: &str) -> Result<String, Unparseable> {
     match id {
