@@ -384,6 +384,23 @@ fn parse_cursor(after: Option<&str>) -> Result<(i64, String), StoreError> {
     }
 }
 
+/// The highest feed `seq` ever handed out (AUTOINCREMENT never reuses one).
+fn newest_seq(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'feed'), 0)")?
+        .query_row([], |row| row.get(0))
+}
+
+/// A cursor past every seq ever handed out cannot come from this store (say,
+/// the database was replaced): answering "nothing new" would make the
+/// consumer silently skip everything committed later.
+fn refuse_cursor_from_the_future(after: i64, newest: i64, text: &str) -> Result<(), StoreError> {
+    if after > newest {
+        Err(StoreError::BadCursor(text.to_string()))
+    } else {
+        Ok(())
+    }
+}
+
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
@@ -559,26 +576,32 @@ impl Store for SqliteStore {
 
     async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError> {
         let (after, after_text) = parse_cursor(after)?;
-        let events = self
+        let (events, newest) = self
             .read(move |conn| {
-                conn.prepare_cached(EVENTS_PAGE)?
+                let events = conn
+                    .prepare_cached(EVENTS_PAGE)?
                     .query_map(params![after, sql_limit(limit)], feed_event)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((events, newest_seq(conn)?))
             })
             .await?;
+        refuse_cursor_from_the_future(after, newest, &after_text)?;
         let next_cursor = events.last().map_or(after_text, |event| event.cursor().to_string());
         Ok(EventsPage { events, next_cursor })
     }
 
     async fn inbound(&self, after: Option<&str>, limit: usize) -> Result<InboundPage, StoreError> {
         let (after, after_text) = parse_cursor(after)?;
-        let messages = self
+        let (messages, newest) = self
             .read(move |conn| {
-                conn.prepare_cached(INBOUND_PAGE)?
+                let messages = conn
+                    .prepare_cached(INBOUND_PAGE)?
                     .query_map(params![after, sql_limit(limit)], |row| inbound_view(row, 0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((messages, newest_seq(conn)?))
             })
             .await?;
+        refuse_cursor_from_the_future(after, newest, &after_text)?;
         let next_cursor = messages.last().map_or(after_text, |message| message.cursor.clone());
         Ok(InboundPage { messages, next_cursor })
     }

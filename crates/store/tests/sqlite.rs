@@ -367,6 +367,20 @@ async fn a_cursor_that_is_not_a_feed_position_is_rejected() {
     }
 }
 
+/// A cursor past every position ever handed out (a database replaced under
+/// the consumer) is refused rather than answered "nothing new", which would
+/// skip everything committed later; the newest cursor itself is fine.
+#[tokio::test]
+async fn a_cursor_from_the_future_is_rejected() {
+    let (_dir, store) = fresh().await;
+    assert!(matches!(store.events(Some("1"), 10).await, Err(StoreError::BadCursor(c)) if c == "1"));
+    assert!(matches!(
+        store.inbound(Some("1"), 10).await,
+        Err(StoreError::BadCursor(_))
+    ));
+    assert_eq!(store.events(Some("0"), 10).await.unwrap().next_cursor, "0");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_poller_sees_every_event_once_while_writers_commit() {
     const WRITERS: usize = 4;
