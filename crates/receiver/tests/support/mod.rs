@@ -1,0 +1,379 @@
+//! A real receiver per test: `smsgate_receiver::start` on 127.0.0.1:0 with a
+//! fresh SQLite file in a temporary directory and known secrets, and the
+//! small HTTP helpers the tests share (send a callback with the secret, read
+//! the query API, read the metrics, look at the SQLite file directly).
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde_json::{Value, json};
+use smsgate_receiver::secrets::Secret;
+use smsgate_receiver::{Config, Running, Secrets};
+
+/// The callback secret every test receiver is started with. It has the
+/// characters a URL-safe generated secret has (`-`, `_`).
+pub const CALLBACK_SECRET: &str = "cb-S3cret_for-the-tests";
+/// The query API's bearer token.
+pub const API_TOKEN: &str = "api-T0ken_for-the-tests";
+
+/// Every request of the suite is bounded: a hung receiver fails a test, it
+/// does not hang the suite.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to start a test receiver.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub body_limit: usize,
+    /// Serve the query API on its own listener.
+    pub separate_api: bool,
+    pub callback_secret: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            body_limit: Config::DEFAULT_BODY_LIMIT,
+            separate_api: false,
+            callback_secret: CALLBACK_SECRET.to_string(),
+        }
+    }
+}
+
+/// What one request got back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+    }
+
+    /// The message of a dropshot error body (`{"request_id", "message", ...}`).
+    pub fn message(&self) -> String {
+        self.json()["message"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// 200 with exactly `{"status":"ok"}`: the callback acknowledgement.
+    #[track_caller]
+    pub fn assert_ack(&self) {
+        assert_eq!(self.status, StatusCode::OK, "not acknowledged: {}", self.text);
+        assert_eq!(self.json(), json!({"status": "ok"}), "the ack body");
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "body: {}", self.text);
+    }
+}
+
+/// A started receiver with its own store.
+pub struct Receiver {
+    pub running: Running,
+    pub http: reqwest::Client,
+    /// `http://127.0.0.1:PORT` of the callback listener.
+    pub callback_base: String,
+    /// `http://127.0.0.1:PORT` of the query API (the same unless `separate_api`).
+    pub api_base: String,
+    pub db_path: PathBuf,
+    pub secret: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("a reqwest client")
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
+}
+
+pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+    let response = request.send().await.expect("the receiver answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a readable response body");
+    Reply { status, headers, text }
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        Receiver::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Receiver {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let db_path = dir.path().join("smsgate.db");
+        let store = smsgate_store::open(&format!("sqlite:{}", db_path.display()))
+            .await
+            .expect("the store opens");
+        let loopback = "127.0.0.1:0".parse().unwrap();
+        let config = Config {
+            listen: loopback,
+            api_listen: options.separate_api.then_some(loopback),
+            body_limit: options.body_limit,
+        };
+        let secrets = Secrets {
+            callback: Secret::new(options.callback_secret.clone()),
+            api: Secret::new(API_TOKEN),
+        };
+        let running = smsgate_receiver::start(&config, store, secrets)
+            .await
+            .expect("the receiver starts");
+        let callback_base = format!("http://{}", running.callback_addr());
+        let api_base = format!("http://{}", running.api_addr());
+        Receiver {
+            running,
+            http: http_client(),
+            callback_base,
+            api_base,
+            db_path,
+            secret: options.callback_secret,
+            _dir: dir,
+        }
+    }
+
+    pub fn callback_url(&self, path: &str) -> String {
+        format!("{}{path}", self.callback_base)
+    }
+
+    pub fn api_url(&self, path: &str) -> String {
+        format!("{}{path}", self.api_base)
+    }
+
+    /// POSTs `body` as JSON to a callback route with `?token=SECRET`.
+    pub async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> Reply {
+        send(
+            self.http
+                .post(self.callback_url(path))
+                .query(&[("token", self.secret.as_str())])
+                .header(CONTENT_TYPE, "application/json")
+                .body(body),
+        )
+        .await
+    }
+
+    /// POSTs a JSON value to a callback route with the secret.
+    pub async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        self.post(path, serde_json::to_vec(body).unwrap()).await
+    }
+
+    /// GETs a callback route with `params` and the secret (appended last).
+    pub async fn get_callback(&self, path: &str, params: &[(&str, &str)]) -> Reply {
+        send(
+            self.http
+                .get(self.callback_url(path))
+                .query(params)
+                .query(&[("token", self.secret.as_str())]),
+        )
+        .await
+    }
+
+    /// GETs `path` (with its query) of the query API with the bearer token.
+    pub async fn api(&self, path: &str) -> Reply {
+        send(self.http.get(self.api_url(path)).bearer_auth(API_TOKEN)).await
+    }
+
+    /// GETs a query API path that must answer 200, as JSON.
+    pub async fn api_json(&self, path: &str) -> Value {
+        let reply = self.api(path).await;
+        reply.assert_status(StatusCode::OK);
+        reply.json()
+    }
+
+    /// `GET /v1/messages/{provider}/{id}`, which must exist.
+    pub async fn message(&self, provider: &str, id: &str) -> Value {
+        self.api_json(&format!("/v1/messages/{provider}/{id}")).await
+    }
+
+    /// Every event of `/v1/events`, walking its pages.
+    pub async fn events(&self) -> Vec<Value> {
+        self.walk("/v1/events", "events").await
+    }
+
+    /// Every message of `/v1/inbound`, walking its pages.
+    pub async fn inbound(&self) -> Vec<Value> {
+        self.walk("/v1/inbound", "messages").await
+    }
+
+    async fn walk(&self, path: &str, field: &str) -> Vec<Value> {
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let url = match &after {
+                None => format!("{path}?limit=1000"),
+                Some(cursor) => format!("{path}?limit=1000&after={cursor}"),
+            };
+            let page = self.api_json(&url).await;
+            let items = page[field].as_array().expect("a page of items").clone();
+            if items.is_empty() {
+                return all;
+            }
+            after = Some(page["next_cursor"].as_str().expect("a next_cursor").to_string());
+            all.extend(items);
+        }
+    }
+
+    /// `/v1/quarantine`'s requests.
+    pub async fn quarantine(&self) -> Vec<Value> {
+        let page = self.api_json("/v1/quarantine").await;
+        page["requests"].as_array().expect("a list of requests").clone()
+    }
+
+    /// `/metrics` of the query API's listener, as text.
+    pub async fn metrics(&self) -> String {
+        let reply = send(self.http.get(self.api_url("/metrics"))).await;
+        reply.assert_status(StatusCode::OK);
+        reply.text
+    }
+
+    /// The raw requests as the SQLite file holds them.
+    pub fn raw_requests(&self) -> Vec<RawRow> {
+        let conn = rusqlite::Connection::open_with_flags(&self.db_path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("the database opens read-only");
+        let mut statement = conn
+            .prepare("SELECT method, path, query, content_type, body, quarantine_error FROM raw_requests ORDER BY id")
+            .unwrap();
+        statement
+            .query_map([], |row| {
+                Ok(RawRow {
+                    method: row.get(0)?,
+                    path: row.get(1)?,
+                    query: row.get(2)?,
+                    content_type: row.get(3)?,
+                    body: row.get(4)?,
+                    quarantine_error: row.get(5)?,
+                })
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Nothing at all stored: no raw request, no event, no quarantine.
+    pub async fn assert_nothing_stored(&self) {
+        assert_eq!(self.events().await, Vec::<Value>::new(), "events");
+        assert_eq!(self.quarantine().await, Vec::<Value>::new(), "quarantine");
+        assert_eq!(self.raw_requests(), Vec::new(), "raw requests");
+    }
+}
+
+/// One row of `raw_requests`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRow {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub quarantine_error: Option<String>,
+}
+
+/// The value of the sample `name{labels}` in a Prometheus text exposition.
+pub fn metric(text: &str, name: &str, labels: &str) -> Option<f64> {
+    let sample = format!("{name}{{{labels}}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&sample))
+        .map(|value| value.trim().parse().expect("a numeric sample"))
+}
+
+/// Removes `received_at` from `value` after checking that it lies in
+/// `[from, to]` (milliseconds since the epoch).
+#[track_caller]
+pub fn take_received_at(value: &mut Value, from: i64, to: i64) {
+    let received_at = value
+        .as_object_mut()
+        .expect("an object")
+        .remove("received_at")
+        .unwrap_or_else(|| panic!("no received_at in {value}"));
+    let received_at = received_at.as_i64().expect("received_at is an integer");
+    assert!(
+        (from..=to).contains(&received_at),
+        "received_at {received_at} not in [{from}, {to}]"
+    );
+}
+
+/// Removes `cursor` after checking that it is a non-empty string; returns it.
+#[track_caller]
+pub fn take_cursor(value: &mut Value) -> String {
+    let cursor = value
+        .as_object_mut()
+        .expect("an object")
+        .remove("cursor")
+        .unwrap_or_else(|| panic!("no cursor in {value}"));
+    let cursor = cursor.as_str().expect("the cursor is a string").to_string();
+    assert!(!cursor.is_empty());
+    cursor
+}
+
+/// `value` with `received_at` checked and removed, also from each of its
+/// `events` (a message view).
+#[track_caller]
+pub fn without_times(mut value: Value, from: i64, to: i64) -> Value {
+    if let Some(events) = value.get_mut("events").and_then(Value::as_array_mut) {
+        for event in events {
+            take_received_at(event, from, to);
+        }
+    }
+    if value.get("received_at").is_some() {
+        take_received_at(&mut value, from, to);
+    }
+    value
+}
+
+/// Feed items with `cursor` and `received_at` checked and removed.
+#[track_caller]
+pub fn feed_without_cursors(items: &[Value], from: i64, to: i64) -> Vec<Value> {
+    items
+        .iter()
+        .map(|item| {
+            let mut item = item.clone();
+            take_cursor(&mut item);
+            take_received_at(&mut item, from, to);
+            item
+        })
+        .collect()
+}
+
+/// Callback routes (a contract: DESIGN.md section 4).
+pub mod routes {
+    pub const SMS_STATUS: &str = "/client-callback/sms-status";
+    pub const SMS_REPLY: &str = "/client-callback/sms-reply";
+    pub const ONE_API_STATUS: &str = "/client-callback/one-api-status";
+    pub const ONE_API_REPLY: &str = "/client-callback/one-api-reply";
+    pub const SMARTHIVE_STATUS: &str = "/client-callback/smarthive-status";
+    pub const CLEARLINE_STATUS: &str = "/client-callback/clearline-status";
+}
+
+/// A One API status callback carrying one `messageStatusUpdate`.
+pub fn one_api_status(message_id: &str, code: i64, status: &str, timestamp: i64) -> Value {
+    json!({
+        "integrationId": "int-1",
+        "integrationName": "acme",
+        "event": {"messageStatusUpdate": [{
+            "channel": "whatsapp",
+            "messageId": message_id,
+            "clientMessageId": format!("client-{message_id}"),
+            "status": status,
+            "statusCode": code,
+            "timestamp": timestamp,
+        }]}
+    })
+}
+
+/// A document of a provider's upstream page, read from `openapi/upstream`.
+pub fn upstream(relative: &str) -> String {
+    let path = format!("{}/../../openapi/upstream/{relative}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
