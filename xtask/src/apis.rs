@@ -1,13 +1,7 @@
 //! The six provider APIs: where each one's source lives and which side of it we are.
 
-/// Which side of the API smsgate is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// The provider's server, which our generated client calls.
-    Provider,
-    /// Endpoints on our server, which the provider calls.
-    Callbacks,
-}
+/// Which side of the API smsgate is on: it decides which changes break us.
+pub use smsgate_spec_diff::Role;
 
 /// How an API's source document becomes OpenAPI.
 #[derive(Debug, Clone, Copy)]

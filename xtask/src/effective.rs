@@ -21,7 +21,8 @@ pub enum PipelineError {
 
 /// The effective spec of one API, and what its overlay did.
 pub struct Effective {
-    pub api: Api,
+    /// The upstream document as imported (merged), before overlays.
+    pub upstream: Value,
     pub spec: Value,
     pub overlay: Vec<ActionReport>,
     /// Broken rules for received schemas (see [`audit`]).
@@ -49,23 +50,43 @@ fn overlay_path(root: &Path, api: &Api) -> PathBuf {
     openapi_dir(root).join("overlays").join(format!("{}.yaml", api.id))
 }
 
-fn read(path: &Path, name: &str) -> Result<String, ImportError> {
-    fs::read_to_string(path).map_err(|e| ImportError::new(name, format!("cannot read {}: {e}", path.display())))
+/// Where `api`'s vendored upstream document lives.
+pub fn upstream_path(root: &Path, api: &Api) -> PathBuf {
+    openapi_dir(root).join("upstream").join(api.source.path())
 }
 
-/// Reads `api`'s upstream document into one OpenAPI value.
-pub fn import_upstream(root: &Path, api: &Api) -> Result<Value, ImportError> {
-    let name = format!("openapi/upstream/{}", api.source.path());
-    let text = read(&openapi_dir(root).join("upstream").join(api.source.path()), &name)?;
+/// The name upstream documents are reported by.
+pub fn upstream_name(api: &Api) -> String {
+    format!("openapi/upstream/{}", api.source.path())
+}
+
+/// The vendored upstream document of `api`, as text.
+pub fn vendored_upstream(root: &Path, api: &Api) -> Result<String, ImportError> {
+    let path = upstream_path(root, api);
+    fs::read_to_string(&path)
+        .map_err(|e| ImportError::new(upstream_name(api), format!("cannot read {}: {e}", path.display())))
+}
+
+/// Reads an upstream document of `api` into one OpenAPI value.
+pub fn import_upstream(api: &Api, text: &str) -> Result<Value, ImportError> {
+    let name = upstream_name(api);
     match api.source {
-        Source::MarkdownPage(_) => merge::merge(&name, &import::embedded_documents(&name, &text)?),
-        Source::OpenApi(_) => import::openapi_document(&name, &text),
+        Source::MarkdownPage(_) => merge::merge(&name, &import::embedded_documents(&name, text)?),
+        Source::OpenApi(_) => import::openapi_document(&name, text),
     }
 }
 
-/// Builds the effective spec of `api` from the files under `root/openapi`.
+/// Builds the effective spec of `api` from the vendored upstream document.
+#[cfg(test)]
 pub fn build(root: &Path, api: &Api) -> Result<Effective, PipelineError> {
-    let mut spec = import_upstream(root, api)?;
+    build_from(root, api, &vendored_upstream(root, api)?)
+}
+
+/// Builds the effective spec of `api` from `upstream` (the vendored document
+/// or a new version of it) and the overlay under `root/openapi`.
+pub fn build_from(root: &Path, api: &Api, upstream: &str) -> Result<Effective, PipelineError> {
+    let upstream = import_upstream(api, upstream)?;
+    let mut spec = upstream.clone();
     let overlay_file = overlay_path(root, api);
     let overlay = if overlay_file.exists() {
         let invalid = |problem: String| PipelineError::InvalidOverlay {
@@ -83,7 +104,7 @@ pub fn build(root: &Path, api: &Api) -> Result<Effective, PipelineError> {
     check_openapi_30(&name, &spec)?;
     let violations = audit::received_schema_violations(&spec, api.role);
     Ok(Effective {
-        api: *api,
+        upstream,
         spec,
         overlay,
         violations,

@@ -17,6 +17,9 @@ mod effective;
 mod import;
 mod merge;
 mod overlay;
+mod regen;
+mod report;
+mod upstream;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,8 +27,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::apis::{APIS, Api};
-use crate::effective::{Effective, PipelineError};
-use crate::overlay::Outcome;
+use crate::regen::Mode;
+use crate::report::Format;
+use crate::upstream::NewUpstream;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "smsgate's project tooling")]
@@ -36,34 +40,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Rebuild the effective specs from openapi/upstream and openapi/overlays.
+    /// Re-import upstream documents, apply overlays, report what changed and what breaks, regenerate.
     Regen {
         /// API ids to process (default: all).
         #[arg(value_name = "API", value_parser = clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.id)))]
         apis: Vec<String>,
-        /// Write nothing; exit 4 if a committed effective spec is out of date.
+        /// New versions of upstream documents: a directory (matched by file
+        /// name anywhere under it) or an http(s) URL (fetched as URL/<file name>).
+        #[arg(long, value_name = "DIR|URL", conflicts_with = "check")]
+        upstream: Option<String>,
+        /// Offline: write nothing; exit 4 if a committed file is out of date.
         #[arg(long, conflicts_with = "accept")]
         check: bool,
-        /// Write the effective specs.
+        /// Write the new upstream copies and effective specs.
         #[arg(long)]
         accept: bool,
+        /// With --accept: also accept error-level (breaking) changes.
+        #[arg(long, requires = "accept")]
+        allow_breaking: bool,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Also write the report to this file.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
     },
-}
-
-/// Exit codes (DESIGN.md section 10); the most severe (highest) wins.
-mod exit {
-    pub const CLEAN: u8 = 0;
-    pub const RULE_VIOLATIONS: u8 = 1;
-    pub const STALE_OVERLAY: u8 = 3;
-    pub const STALE_FILES: u8 = 4;
-    pub const IMPORT_FAILURE: u8 = 100;
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    DryRun,
-    Check,
-    Accept,
 }
 
 fn workspace_root() -> PathBuf {
@@ -74,81 +74,35 @@ fn workspace_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    let Command::Regen { apis, check, accept } = Cli::parse().command;
+    let Command::Regen {
+        apis,
+        upstream,
+        check,
+        accept,
+        allow_breaking,
+        format,
+        report,
+    } = Cli::parse().command;
     let mode = match (check, accept) {
         (true, _) => Mode::Check,
-        (_, true) => Mode::Accept,
+        (_, true) => Mode::Accept { allow_breaking },
         _ => Mode::DryRun,
     };
     let selected: Vec<&Api> = APIS
         .iter()
         .filter(|a| apis.is_empty() || apis.iter().any(|id| id == a.id))
         .collect();
-    ExitCode::from(regen(&workspace_root(), &selected, mode))
-}
-
-fn regen(root: &Path, apis: &[&Api], mode: Mode) -> u8 {
-    let mut code = exit::CLEAN;
-    for api in apis {
-        let status = match effective::build(root, api) {
-            Ok(effective) => report(root, &effective, mode),
-            Err(error) => {
-                eprintln!("{}: error: {error}", api.id);
-                match error {
-                    PipelineError::Import(_) => exit::IMPORT_FAILURE,
-                    PipelineError::InvalidOverlay { .. } => exit::STALE_OVERLAY,
-                }
-            }
-        };
-        code = code.max(status);
+    let upstream = upstream.as_deref().map(NewUpstream::parse);
+    let result = regen::regen(&workspace_root(), &selected, mode, upstream.as_ref());
+    let rendered = result.render(format);
+    print!("{rendered}");
+    if let Some(path) = report
+        && let Err(error) = std::fs::write(&path, &rendered)
+    {
+        eprintln!("error: cannot write the report to {}: {error}", path.display());
+        return ExitCode::from(regen::exit::IMPORT_FAILURE);
     }
-    code
-}
-
-/// Prints what happened to one API, writes or checks its file; returns its exit code.
-fn report(root: &Path, effective: &Effective, mode: Mode) -> u8 {
-    let id = effective.api.id;
-    let mut code = exit::CLEAN;
-    for action in &effective.overlay {
-        if action.outcome != Outcome::Applied {
-            println!(
-                "{id}: overlay action `{}` is stale ({}): upstream changed or fixed what it was for: {}",
-                action.target,
-                action.outcome.as_str(),
-                action.description
-            );
-            code = code.max(exit::STALE_OVERLAY);
-        }
-    }
-    for violation in &effective.violations {
-        println!("{id}: error: {violation}");
-        code = code.max(exit::RULE_VIOLATIONS);
-    }
-    let path = effective::effective_path(root, &effective.api);
-    let wanted = effective.to_json();
-    let fresh = std::fs::read_to_string(&path).is_ok_and(|committed| committed == wanted);
-    let applied = effective
-        .overlay
-        .iter()
-        .filter(|a| a.outcome == Outcome::Applied)
-        .count();
-    let state = match (fresh, mode) {
-        (true, _) => "up to date".to_string(),
-        (false, Mode::Accept) => match std::fs::write(&path, &wanted) {
-            Ok(()) => "updated".to_string(),
-            Err(e) => {
-                eprintln!("{id}: error: cannot write {}: {e}", path.display());
-                return exit::IMPORT_FAILURE;
-            }
-        },
-        (false, Mode::Check) => {
-            code = code.max(exit::STALE_FILES);
-            "OUT OF DATE: run `cargo xtask regen --accept` and commit".to_string()
-        }
-        (false, Mode::DryRun) => "would change (run with --accept to write)".to_string(),
-    };
-    println!("{id}: openapi/{id}.json {state} ({applied} overlay actions applied)");
-    code
+    ExitCode::from(result.exit_code)
 }
 
 #[cfg(test)]
@@ -156,6 +110,11 @@ mod tests {
     use std::fs;
 
     use super::*;
+    use crate::regen::exit;
+
+    fn run(root: &Path, apis: &[&Api], mode: Mode) -> u8 {
+        regen::regen(root, apis, mode, None).exit_code
+    }
 
     fn all() -> Vec<&'static Api> {
         APIS.iter().collect()
@@ -169,7 +128,7 @@ mod tests {
     #[test]
     fn effective_specs_are_up_to_date() {
         assert_eq!(
-            regen(&workspace_root(), &all(), Mode::Check),
+            run(&workspace_root(), &all(), Mode::Check),
             exit::CLEAN,
             "see the output above"
         );
@@ -213,16 +172,16 @@ mod tests {
             "\"edited\"",
         );
         let edited = fs::read_to_string(&spec).unwrap();
-        assert_eq!(regen(root, &all(), Mode::Check), exit::STALE_FILES);
+        assert_eq!(run(root, &all(), Mode::Check), exit::STALE_FILES);
         assert_eq!(fs::read_to_string(&spec).unwrap(), edited, "--check must write nothing");
-        assert_eq!(regen(root, &all(), Mode::DryRun), exit::CLEAN);
+        assert_eq!(run(root, &all(), Mode::DryRun), exit::CLEAN);
         assert_eq!(
             fs::read_to_string(&spec).unwrap(),
             edited,
             "a dry run must write nothing"
         );
-        assert_eq!(regen(root, &all(), Mode::Accept), exit::CLEAN);
-        assert_eq!(regen(root, &all(), Mode::Check), exit::CLEAN);
+        assert_eq!(run(root, &all(), Mode::Accept { allow_breaking: false }), exit::CLEAN);
+        assert_eq!(run(root, &all(), Mode::Check), exit::CLEAN);
     }
 
     #[test]
@@ -232,7 +191,7 @@ mod tests {
         let enum_line = "          enum: [Delivered, DeliveredFailed]\n";
         edit(dir.path(), "upstream/clearline/clearline-callbacks.yaml", enum_line, "");
         assert_eq!(
-            regen(dir.path(), &api("clearline-callbacks"), Mode::Check),
+            run(dir.path(), &api("clearline-callbacks"), Mode::Check),
             exit::STALE_OVERLAY
         );
         // Upstream already says what the overlay writes: the action changes nothing.
@@ -244,7 +203,7 @@ mod tests {
             "type: string",
         );
         assert_eq!(
-            regen(dir.path(), &api("smarthive-callbacks"), Mode::Check),
+            run(dir.path(), &api("smarthive-callbacks"), Mode::Check),
             exit::STALE_OVERLAY
         );
     }
@@ -259,7 +218,7 @@ mod tests {
             "    x-why: >-\n",
         );
         assert_eq!(
-            regen(dir.path(), &api("clearline-sms-api"), Mode::Check),
+            run(dir.path(), &api("clearline-sms-api"), Mode::Check),
             exit::STALE_OVERLAY
         );
     }
@@ -270,7 +229,7 @@ mod tests {
         let page = "upstream/clickatell/003_034f688c0650f8ca.txt";
         edit(dir.path(), page, "{\"openapi\":\"3.0.1\"", "{\"openapi\":\"3.0.1\",,");
         assert_eq!(
-            regen(dir.path(), &api("clickatell-sms-api"), Mode::Check),
+            run(dir.path(), &api("clickatell-sms-api"), Mode::Check),
             exit::IMPORT_FAILURE
         );
         let err = effective::build(dir.path(), &APIS[0]).err().unwrap().to_string();
@@ -291,7 +250,7 @@ mod tests {
             "  - target: $.nothing",
         );
         assert_eq!(
-            regen(dir.path(), &api("clickatell-sms-api"), Mode::Check),
+            run(dir.path(), &api("clickatell-sms-api"), Mode::Check),
             exit::IMPORT_FAILURE
         );
         let err = effective::build(dir.path(), &APIS[0]).err().unwrap().to_string();
@@ -319,8 +278,215 @@ mod tests {
               closed enum on a received value; providers add values"]
         );
         assert_eq!(
-            regen(dir.path(), &api("clearline-callbacks"), Mode::DryRun),
-            exit::RULE_VIOLATIONS
+            run(dir.path(), &api("clearline-callbacks"), Mode::DryRun),
+            exit::UNACCEPTED
         );
+    }
+
+    fn upstream_next() -> NewUpstream {
+        NewUpstream::Dir(workspace_root().join("xtask/tests/fixtures/upstream-next"))
+    }
+
+    fn lines(changes: &[smsgate_spec_diff::Change]) -> Vec<String> {
+        changes.iter().map(|c| c.to_string()).collect()
+    }
+
+    /// ../shared/upstream-next (a copy in xtask/tests/fixtures): its README
+    /// lists what a correct report finds.
+    #[test]
+    fn a_changed_provider_page_is_reported_and_only_accepted_when_allowed() {
+        let dir = scratch();
+        let root = dir.path();
+        let sms_api = api("clickatell-sms-api");
+        let report = regen::regen(root, &sms_api, Mode::DryRun, Some(&upstream_next()));
+        assert_eq!(
+            report.exit_code,
+            exit::UNACCEPTED,
+            "{}",
+            report.render(report::Format::Text)
+        );
+        let found = lines(&report.apis[0].changes);
+        let expect = [
+            ("endpoint-added", "INFO", "GET /messages/{messageId}"),
+            ("new-optional-request-property", "INFO", "callbackUrl"),
+            ("request-property-type-changed", "ERROR", "validityPeriod"),
+            ("response-optional-property-removed", "WARNING", "errorDescription"),
+        ];
+        for (id, level, mentions) in expect {
+            assert!(
+                found
+                    .iter()
+                    .any(|l| l.starts_with(&format!("[{id}] {level} ")) && l.contains(mentions)),
+                "missing [{id}] {level} ... {mentions} in:\n{}",
+                found.join("\n")
+            );
+        }
+        assert!(!report.apis[0].upstream_changes.is_empty());
+        assert!(
+            report.apis[0]
+                .spec_diff
+                .contains("+++ openapi/clickatell-sms-api.json (new)")
+        );
+        let committed = fs::read_to_string(root.join("openapi/clickatell-sms-api.json")).unwrap();
+
+        // Accepting needs --allow-breaking: nothing is written without it.
+        let refused = regen::regen(
+            root,
+            &sms_api,
+            Mode::Accept { allow_breaking: false },
+            Some(&upstream_next()),
+        );
+        assert_eq!(refused.exit_code, exit::UNACCEPTED);
+        assert_eq!(
+            fs::read_to_string(root.join("openapi/clickatell-sms-api.json")).unwrap(),
+            committed
+        );
+
+        let accepted = regen::regen(
+            root,
+            &sms_api,
+            Mode::Accept { allow_breaking: true },
+            Some(&upstream_next()),
+        );
+        assert_eq!(
+            accepted.exit_code,
+            exit::CLEAN,
+            "{}",
+            accepted.render(report::Format::Text)
+        );
+        let vendored = fs::read_to_string(root.join("openapi/upstream/clickatell/003_034f688c0650f8ca.txt")).unwrap();
+        let next =
+            fs::read_to_string(workspace_root().join("xtask/tests/fixtures/upstream-next/003_034f688c0650f8ca.txt"));
+        assert_eq!(
+            vendored,
+            next.unwrap(),
+            "the new upstream copy is written byte for byte"
+        );
+        assert_eq!(run(root, &all(), Mode::Check), exit::CLEAN, "accepted means up to date");
+        let json: serde_json::Value = serde_json::from_str(&accepted.render(report::Format::Json)).unwrap();
+        assert_eq!(json["exit_code"], 0);
+        assert_eq!(json["apis"][0]["api"], "clickatell-sms-api");
+        assert_eq!(json["apis"][0]["changes"].as_array().unwrap().len(), found.len());
+    }
+
+    /// `--upstream URL` fetches URL/<file name>; a 404 means unchanged.
+    #[test]
+    fn new_upstream_documents_can_come_from_a_url() {
+        use std::io::{BufRead, BufReader, Write};
+        let page =
+            fs::read(workspace_root().join("xtask/tests/fixtures/upstream-next/003_034f688c0650f8ca.txt")).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/docs", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut served = Vec::new();
+            for stream in listener.incoming().take(2) {
+                let mut stream = stream.unwrap();
+                let mut request_line = String::new();
+                BufReader::new(&stream).read_line(&mut request_line).unwrap();
+                let path = request_line.split_whitespace().nth(1).unwrap_or_default().to_string();
+                let (status, body) = match path.as_str() {
+                    "/docs/003_034f688c0650f8ca.txt" => ("200 OK", page.clone()),
+                    _ => ("404 Not Found", Vec::new()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(&body).unwrap();
+                served.push(path);
+            }
+            served
+        });
+        let dir = scratch();
+        let two = [api("clickatell-sms-api")[0], api("clickatell-sms-callbacks")[0]];
+        let report = regen::regen(dir.path(), &two, Mode::DryRun, Some(&NewUpstream::parse(&base)));
+        assert_eq!(
+            server.join().unwrap(),
+            ["/docs/003_034f688c0650f8ca.txt", "/docs/000_690364af323e43ee.txt"]
+        );
+        assert!(
+            lines(&report.apis[0].changes)
+                .iter()
+                .any(|l| l.contains("validityPeriod"))
+        );
+        assert!(
+            report.apis[1].changes.is_empty(),
+            "a document the server does not have is unchanged"
+        );
+        assert_eq!(report.exit_code, exit::UNACCEPTED);
+    }
+
+    #[test]
+    fn an_unreachable_upstream_url_is_an_import_failure() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let report = regen::regen(
+            &workspace_root(),
+            &api("clearline-sms-api"),
+            Mode::DryRun,
+            Some(&NewUpstream::parse(&closed)),
+        );
+        assert_eq!(report.exit_code, exit::IMPORT_FAILURE);
+        assert!(
+            report.apis[0].errors[0].contains("cannot fetch it"),
+            "{:?}",
+            report.apis[0].errors
+        );
+    }
+
+    #[test]
+    fn check_catches_a_stale_document_generated_from_our_code() {
+        let dir = scratch();
+        edit(
+            dir.path(),
+            "smsgate-api.json",
+            "\"smsgate query API\"",
+            "\"edited by hand\"",
+        );
+        assert_eq!(run(dir.path(), &[], Mode::Check), exit::STALE_FILES);
+        assert_eq!(
+            run(dir.path(), &[], Mode::Accept { allow_breaking: false }),
+            exit::CLEAN
+        );
+        assert_eq!(run(dir.path(), &[], Mode::Check), exit::CLEAN);
+    }
+
+    /// The receiver's own OpenAPI document (generated from its dropshot
+    /// trait) against each vendored callback spec, judged as the provider, a
+    /// client of our server, would: nothing may break a provider calling us.
+    #[test]
+    fn our_receiver_accepts_what_each_provider_sends() {
+        use smsgate_spec_diff::{Level, Role};
+        let server = smsgate_receiver_api::receiver_openapi();
+        for api in APIS.iter().filter(|a| a.role == Role::Callbacks) {
+            let path = effective::effective_path(&workspace_root(), api);
+            let vendored: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+            let mut ours = server.clone();
+            let theirs = vendored["paths"].as_object().unwrap();
+            ours["paths"]
+                .as_object_mut()
+                .unwrap()
+                .retain(|path, _| theirs.contains_key(path));
+            assert_eq!(
+                ours["paths"].as_object().unwrap().len(),
+                theirs.len(),
+                "{}: every route is served",
+                api.id
+            );
+            let changes = smsgate_spec_diff::diff(&vendored, &ours, Role::Provider).unwrap();
+            let breaking: Vec<String> = changes
+                .iter()
+                .filter(|c| c.level == Level::Error)
+                .map(|c| c.to_string())
+                .collect();
+            assert!(
+                breaking.is_empty(),
+                "{}: our receiver breaks the provider:\n{}",
+                api.id,
+                breaking.join("\n")
+            );
+        }
     }
 }

@@ -25,7 +25,7 @@ use smsgate::clickatell::one_api_callbacks::types::{OmniReplyCallbackRequest, Om
 use smsgate::clickatell::sms_callbacks::types::{SendReplyMessageRequest, SmsStatusCallback};
 use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 
-pub use openapi::query_api_openapi;
+pub use openapi::{committed_documents, query_api_openapi, receiver_openapi};
 
 use crate::extractors::{CallbackBody, CallbackQuery};
 use crate::views::{EventsPage, InboundPage, MessageView, QuarantinePage};

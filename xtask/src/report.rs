@@ -1,0 +1,176 @@
+//! The regen report, as text, markdown or JSON.
+//!
+//! Per API: a summary line, the changes "our code sees" (old vs new effective
+//! spec, judged for our role) as `[rule-id] LEVEL METHOD /path: message`,
+//! what upstream itself changed (old vs new upstream, before overlays), the
+//! overlay status table, and a unified diff of the effective spec.
+
+use serde::Serialize;
+use smsgate_spec_diff::{Change, summary};
+
+use crate::overlay::ActionReport;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Serialize)]
+pub struct Report {
+    pub apis: Vec<ApiReport>,
+    pub exit_code: u8,
+}
+
+#[derive(Serialize)]
+pub struct ApiReport {
+    pub api: String,
+    /// What our code sees: old vs new effective spec.
+    pub changes: Vec<Change>,
+    /// What upstream changed: old vs new upstream document, before overlays.
+    pub upstream_changes: Vec<Change>,
+    pub overlays: Vec<OverlayRow>,
+    /// Broken rules for received schemas.
+    pub violations: Vec<String>,
+    /// Import, overlay or write failures.
+    pub errors: Vec<String>,
+    /// What happened to the committed files (up to date, updated, ...).
+    pub files: Vec<String>,
+    /// Unified diff of the effective spec (empty when unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub spec_diff: String,
+    pub exit_code: u8,
+}
+
+#[derive(Serialize)]
+pub struct OverlayRow {
+    pub target: String,
+    pub status: &'static str,
+    pub description: String,
+}
+
+impl ApiReport {
+    pub fn new(api: impl Into<String>) -> ApiReport {
+        ApiReport {
+            api: api.into(),
+            changes: Vec::new(),
+            upstream_changes: Vec::new(),
+            overlays: Vec::new(),
+            violations: Vec::new(),
+            errors: Vec::new(),
+            files: Vec::new(),
+            spec_diff: String::new(),
+            exit_code: 0,
+        }
+    }
+}
+
+impl From<&ActionReport> for OverlayRow {
+    fn from(action: &ActionReport) -> OverlayRow {
+        OverlayRow {
+            target: action.target.clone(),
+            status: action.outcome.as_str(),
+            description: action.description.clone(),
+        }
+    }
+}
+
+impl Report {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Text => self.text(),
+            Format::Markdown => self.markdown(),
+            Format::Json => serde_json::to_string_pretty(self).expect("reports serialise") + "\n",
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for api in &self.apis {
+            out += &format!("== {}: {}\n", api.api, summary(&api.changes));
+            for line in api
+                .errors
+                .iter()
+                .map(|e| format!("error: {e}"))
+                .chain(api.violations.iter().map(|v| format!("rule broken: {v}")))
+            {
+                out += &format!("{line}\n");
+            }
+            for change in &api.changes {
+                out += &format!("{change}\n");
+            }
+            if !api.upstream_changes.is_empty() {
+                out += &format!("what upstream changed ({}):\n", summary(&api.upstream_changes));
+                for change in &api.upstream_changes {
+                    out += &format!("  {change}\n");
+                }
+            }
+            if !api.overlays.is_empty() {
+                out += "overlay actions:\n";
+                for row in &api.overlays {
+                    out += &format!("  {:<9}  {}\n", row.status, row.target);
+                    if row.status != "applied" {
+                        out += &format!(
+                            "             stale: upstream changed or fixed what it was for: {}\n",
+                            row.description
+                        );
+                    }
+                }
+            }
+            for file in &api.files {
+                out += &format!("{file}\n");
+            }
+            out += &api.spec_diff;
+            out += "\n";
+        }
+        out += &format!("exit code {}\n", self.exit_code);
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::from("# cargo xtask regen\n\n");
+        for api in &self.apis {
+            out += &format!("## {}\n\n{}\n\n", api.api, summary(&api.changes));
+            for line in api.errors.iter().chain(&api.violations) {
+                out += &format!("- **error**: {line}\n");
+            }
+            if !api.changes.is_empty() {
+                out += "| rule | level | operation | change |\n|---|---|---|---|\n";
+                for c in &api.changes {
+                    out += &format!(
+                        "| `{}` | {:?} | {} | {} |\n",
+                        c.id,
+                        c.level,
+                        c.operation,
+                        c.message.replace('|', "\\|")
+                    );
+                }
+                out += "\n";
+            }
+            if !api.upstream_changes.is_empty() {
+                out += &format!("What upstream changed: {}\n\n", summary(&api.upstream_changes));
+                for c in &api.upstream_changes {
+                    out += &format!("- {c}\n");
+                }
+                out += "\n";
+            }
+            if !api.overlays.is_empty() {
+                out += "| overlay action | status |\n|---|---|\n";
+                for row in &api.overlays {
+                    out += &format!("| `{}` | {} |\n", row.target, row.status);
+                }
+                out += "\n";
+            }
+            for file in &api.files {
+                out += &format!("- {file}\n");
+            }
+            if !api.spec_diff.is_empty() {
+                out += &format!("\n```diff\n{}```\n", api.spec_diff);
+            }
+            out += "\n";
+        }
+        out += &format!("Exit code: {}\n", self.exit_code);
+        out
+    }
+}
