@@ -3,19 +3,24 @@
 //! The receiver acknowledges a callback only after [`Store::ingest`] has
 //! committed the raw request and the events parsed from it in one
 //! transaction, so the trait is the durability boundary of the whole system.
-//! It is written for more than one backend (SQLite now, PostgreSQL for
-//! scale-out): dedup is a unique constraint, a message's status moves by one
-//! compare-and-set statement driven by [`Status::precedence_key`], and the
-//! feed is read by a cursor that a polling consumer can never skip past.
+//! It has two backends, chosen by [`open`]'s URL: SQLite (`sqlite:PATH`, the
+//! embedded default) and PostgreSQL (`postgres://...`, shared by any number
+//! of receiver replicas). In both, dedup is a unique constraint, a message's
+//! status moves by one compare-and-set statement driven by
+//! [`Status::precedence_key`], and the feed is read by a cursor that a
+//! polling consumer can never skip past (PostgreSQL needs commit-ordered
+//! feed positions for that; see `postgres.rs`).
 //!
 //! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
 
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
 
+pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 
 /// An authenticated callback request as it arrived, secret removed.
@@ -74,7 +79,7 @@ pub enum StoreError {
 
 /// A database URL that no backend here understands.
 #[derive(Debug, thiserror::Error)]
-#[error("unsupported database URL `{0}`: expected sqlite:PATH (e.g. sqlite:smsgate.db)")]
+#[error("unsupported database URL `{0}`: expected sqlite:PATH (e.g. sqlite:smsgate.db) or postgres://USER@HOST/DB")]
 pub struct UnsupportedUrl(pub String);
 
 #[async_trait]
@@ -102,12 +107,15 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the store a database URL names, running migrations.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
-    match url.strip_prefix("sqlite:") {
-        Some(path) => Ok(std::sync::Arc::new(
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        return Ok(std::sync::Arc::new(
             SqliteStore::open(path.trim_start_matches("//")).await?,
-        )),
-        None => Err(UnsupportedUrl(url.to_string()).into()),
+        ));
     }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(std::sync::Arc::new(PostgresStore::open(url).await?));
+    }
+    Err(UnsupportedUrl(url.to_string()).into())
 }
 
 #[derive(Debug, thiserror::Error)]
