@@ -64,7 +64,7 @@ const MIGRATION_LOCK: i64 = 0x736d_7367_6d69_6772; // "smsgmigr"
 /// never a row that appears later. This is commit-ordered sequencing; its
 /// price is that the last step of ingests (feed rows and the commit's
 /// flush) is serial across all replicas.
-const FEED_LOCK: i64 = 0x736d_7367_6665_6564; // "smsgfeed"
+const FEED_LOCK: i64 = PostgresStore::FEED_LOCK;
 
 /// Advisory locks on messages use the two-key space, this class and a hash
 /// of the message (the two key spaces do not overlap).
@@ -104,6 +104,10 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// The advisory lock key under which feed positions are taken (see the
+    /// module docs); public so that tests can act as a slow writer.
+    pub const FEED_LOCK: i64 = 0x736d_7367_6665_6564; // "smsgfeed"
+
     /// Connects to the database `url` names (`postgres://user@host/db`) and
     /// runs the migrations it lacks.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {

@@ -1,101 +1,68 @@
-//! The SQLite store against the `Store` contract: dedup, precedence whatever
-//! the arrival order, the feed's cursor (also with concurrent writers),
-//! quarantine, migrations and durability across reopen.
+//! Every store backend against the `Store` contract: dedup, precedence
+//! whatever the arrival order, the feed's cursor (also with concurrent
+//! writers), quarantine, migrations and durability across reopen. Each case
+//! runs on SQLite always, and on PostgreSQL when SMSGATE_TEST_POSTGRES_URL
+//! is set (skipped, saying so, otherwise). SQLite-only cases are at the end;
+//! PostgreSQL-only ones (replicas, timeouts) are in `postgres.rs`.
+
+mod support;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use proptest::prelude::*;
-use serde_json::json;
-use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
+use smsgate_normalize::{InboundType, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::FeedEvent;
 use smsgate_store::{Ingest, IngestOutcome, Parsed, RawRequest, SqliteStore, Store, StoreError};
-use tempfile::TempDir;
+use support::*;
 
-const T0: i64 = 1_700_000_000_000;
-
-fn db_path(dir: &TempDir) -> String {
-    dir.path().join("smsgate.db").to_str().unwrap().to_string()
+/// Runs each named `async fn(&Backend)` as one test per backend.
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(&super::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(backend) = super::Backend::postgres() {
+                        super::$name(&backend).await
+                    }
+                }
+            )*
+        }
+    };
 }
 
-async fn fresh() -> (TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&db_path(&dir)).await.unwrap();
-    (dir, store)
-}
+suite!(
+    a_retried_event_is_stored_once_and_its_raw_request_twice,
+    an_inbound_message_is_stored_once,
+    unknown_message_is_none,
+    a_late_sent_does_not_replace_delivered,
+    read_beats_delivered_and_delivered_beats_a_failure,
+    within_the_failure_family_the_later_time_wins,
+    status_at_is_the_earliest_time_among_events_with_the_current_status,
+    the_feed_pages_through_every_event_once_in_order,
+    a_cursor_that_is_not_a_feed_position_is_rejected,
+    a_cursor_from_the_future_is_rejected,
+    a_poller_sees_every_event_once_while_writers_commit,
+    quarantined_bodies_round_trip_as_text_or_base64,
+    migrations_are_idempotent_and_data_survives_reopen,
+    a_database_from_a_newer_smsgate_is_refused,
+);
 
-fn raw(body: &[u8]) -> RawRequest {
-    RawRequest {
-        provider: Provider::Smarthive,
-        method: "POST".into(),
-        path: "/client-callback/smarthive-status".into(),
-        query: None,
-        content_type: Some("application/json".into()),
-        body: body.to_vec(),
-        received_at: T0 + 1_000_000,
-    }
-}
-
-fn event(message_id: &str, status: Status, occurred_at: Option<i64>) -> StatusEvent {
-    StatusEvent {
-        provider: Provider::Smarthive,
-        message_id: message_id.into(),
-        client_message_id: Some(format!("client-{message_id}")),
-        to: Some("+15550001111".into()),
-        from: Some("ACME".into()),
-        status,
-        raw_status: Some(status.as_str().to_uppercase()),
-        raw_code: Some(status.rank().to_string()),
-        description: None,
-        occurred_at,
-        channel: Some("sms".into()),
-        dedup_key: format!("{message_id}|{}|{occurred_at:?}", status.as_str()),
-    }
-}
-
-fn inbound_message(message_id: &str) -> InboundMessage {
-    InboundMessage {
-        provider: Provider::Clickatell,
-        message_id: message_id.into(),
-        related_message_id: Some("out-1".into()),
-        from: Some("+15550002222".into()),
-        to: Some("+15550003333".into()),
-        channel: Some("sms".into()),
-        kind: InboundType::Text,
-        text: Some("hello".into()),
-        occurred_at: Some(T0),
-        payload: json!({"replyMessageId": message_id, "text": "hello", "extra": [1, 2, {"x": null}]}),
-    }
-}
-
-fn ingest_of(status: Vec<StatusEvent>, inbound: Vec<InboundMessage>) -> Ingest {
-    Ingest {
-        raw: raw(b"{}"),
-        parsed: Parsed::Events { status, inbound },
-    }
-}
-
-async fn ingest_events(store: &SqliteStore, events: Vec<StatusEvent>) -> IngestOutcome {
-    store.ingest(ingest_of(events, Vec::new())).await.unwrap()
-}
-
-fn count(path: &str, table: &str) -> i64 {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0))
-        .unwrap()
-}
-
-async fn current(store: &SqliteStore, message_id: &str) -> (Status, Option<i64>) {
-    let view = store.message(Provider::Smarthive, message_id).await.unwrap().unwrap();
-    (view.status, view.status_at)
-}
-
-#[tokio::test]
-async fn a_retried_event_is_stored_once_and_its_raw_request_twice() {
-    let (dir, store) = fresh().await;
+async fn a_retried_event_is_stored_once_and_its_raw_request_twice(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
     let delivered = event("m1", Status::Delivered, Some(T0));
-    let first = ingest_events(&store, vec![delivered.clone()]).await;
+    let first = ingest_events(store, vec![delivered.clone()]).await;
     assert_eq!(
         first,
         IngestOutcome {
@@ -103,7 +70,7 @@ async fn a_retried_event_is_stored_once_and_its_raw_request_twice() {
             ..Default::default()
         }
     );
-    let second = ingest_events(&store, vec![delivered.clone()]).await;
+    let second = ingest_events(store, vec![delivered.clone()]).await;
     assert_eq!(
         second,
         IngestOutcome {
@@ -113,25 +80,24 @@ async fn a_retried_event_is_stored_once_and_its_raw_request_twice() {
     );
     // A duplicate inside one batch too.
     let third = ingest_events(
-        &store,
+        store,
         vec![event("m2", Status::Sent, None), event("m2", Status::Sent, None)],
     )
     .await;
     assert_eq!((third.status_events_stored, third.duplicates), (1, 1));
 
-    let path = db_path(&dir);
-    assert_eq!(count(&path, "raw_requests"), 3);
-    assert_eq!(count(&path, "status_events"), 2);
-    assert_eq!(count(&path, "feed"), 2);
+    assert_eq!(f.count("raw_requests").await, 3);
+    assert_eq!(f.count("status_events").await, 2);
+    assert_eq!(f.count("feed").await, 2);
     let view = store.message(Provider::Smarthive, "m1").await.unwrap().unwrap();
     assert_eq!(view.events.len(), 1);
     assert_eq!(view.client_message_id.as_deref(), Some("client-m1"));
     assert_eq!(store.events(None, 100).await.unwrap().events.len(), 2);
 }
 
-#[tokio::test]
-async fn an_inbound_message_is_stored_once() {
-    let (dir, store) = fresh().await;
+async fn an_inbound_message_is_stored_once(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
     let outcome = store
         .ingest(ingest_of(Vec::new(), vec![inbound_message("mo-1")]))
         .await
@@ -142,7 +108,7 @@ async fn an_inbound_message_is_stored_once() {
         .await
         .unwrap();
     assert_eq!((outcome.inbound_stored, outcome.duplicates), (0, 1));
-    assert_eq!(count(&db_path(&dir), "inbound_messages"), 1);
+    assert_eq!(f.count("inbound_messages").await, 1);
 
     let page = store.inbound(None, 10).await.unwrap();
     assert_eq!(page.messages.len(), 1);
@@ -150,83 +116,73 @@ async fn an_inbound_message_is_stored_once() {
     assert_eq!(message.message_id, "mo-1");
     assert_eq!(message.kind, InboundType::Text);
     assert_eq!(message.payload, inbound_message("mo-1").payload);
+    // The payload as sent, key order included.
+    assert_eq!(message.payload.to_string(), inbound_message("mo-1").payload.to_string());
     assert_eq!(message.received_at, T0 + 1_000_000);
     assert_eq!(page.next_cursor, message.cursor);
     // Not an outbound message.
     assert_eq!(store.message(Provider::Clickatell, "mo-1").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn unknown_message_is_none() {
-    let (_dir, store) = fresh().await;
-    assert_eq!(store.message(Provider::Clearline, "nope").await.unwrap(), None);
+async fn unknown_message_is_none(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    assert_eq!(f.store.message(Provider::Clearline, "nope").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn a_late_sent_does_not_replace_delivered() {
-    let (_dir, store) = fresh().await;
-    ingest_events(&store, vec![event("m", Status::Delivered, Some(T0 + 10))]).await;
-    ingest_events(&store, vec![event("m", Status::Sent, Some(T0 + 5))]).await;
-    assert_eq!(current(&store, "m").await, (Status::Delivered, Some(T0 + 10)));
+async fn a_late_sent_does_not_replace_delivered(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
+    ingest_events(store, vec![event("m", Status::Delivered, Some(T0 + 10))]).await;
+    ingest_events(store, vec![event("m", Status::Sent, Some(T0 + 5))]).await;
+    assert_eq!(current(store, "m").await, (Status::Delivered, Some(T0 + 10)));
     // Events in provider-time order.
     let view = store.message(Provider::Smarthive, "m").await.unwrap().unwrap();
     let statuses: Vec<_> = view.events.iter().map(|e| e.status).collect();
     assert_eq!(statuses, [Status::Sent, Status::Delivered]);
 }
 
-#[tokio::test]
-async fn read_beats_delivered_and_delivered_beats_a_failure() {
-    let (_dir, store) = fresh().await;
-    ingest_events(&store, vec![event("m", Status::Read, Some(T0))]).await;
-    ingest_events(&store, vec![event("m", Status::Delivered, Some(T0 + 100))]).await;
-    assert_eq!(current(&store, "m").await, (Status::Read, Some(T0)));
+async fn read_beats_delivered_and_delivered_beats_a_failure(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
+    ingest_events(store, vec![event("m", Status::Read, Some(T0))]).await;
+    ingest_events(store, vec![event("m", Status::Delivered, Some(T0 + 100))]).await;
+    assert_eq!(current(store, "m").await, (Status::Read, Some(T0)));
 
-    ingest_events(&store, vec![event("n", Status::Undelivered, Some(T0 + 100))]).await;
-    ingest_events(&store, vec![event("n", Status::Delivered, Some(T0))]).await;
-    assert_eq!(current(&store, "n").await, (Status::Delivered, Some(T0)));
+    ingest_events(store, vec![event("n", Status::Undelivered, Some(T0 + 100))]).await;
+    ingest_events(store, vec![event("n", Status::Delivered, Some(T0))]).await;
+    assert_eq!(current(store, "n").await, (Status::Delivered, Some(T0)));
 }
 
-#[tokio::test]
-async fn within_the_failure_family_the_later_time_wins() {
-    let (_dir, store) = fresh().await;
-    ingest_events(&store, vec![event("m", Status::Expired, Some(T0 + 20))]).await;
-    ingest_events(&store, vec![event("m", Status::Rejected, Some(T0 + 10))]).await;
-    assert_eq!(current(&store, "m").await, (Status::Expired, Some(T0 + 20)));
-    ingest_events(&store, vec![event("m", Status::Rejected, Some(T0 + 30))]).await;
+async fn within_the_failure_family_the_later_time_wins(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
+    ingest_events(store, vec![event("m", Status::Expired, Some(T0 + 20))]).await;
+    ingest_events(store, vec![event("m", Status::Rejected, Some(T0 + 10))]).await;
+    assert_eq!(current(store, "m").await, (Status::Expired, Some(T0 + 20)));
+    ingest_events(store, vec![event("m", Status::Rejected, Some(T0 + 30))]).await;
     // The earliest rejected event is the one whose time becomes status_at.
-    assert_eq!(current(&store, "m").await, (Status::Rejected, Some(T0 + 10)));
+    assert_eq!(current(store, "m").await, (Status::Rejected, Some(T0 + 10)));
     // A failure without a time loses to one with a time.
-    ingest_events(&store, vec![event("m", Status::Cancelled, None)]).await;
-    assert_eq!(current(&store, "m").await, (Status::Rejected, Some(T0 + 10)));
+    ingest_events(store, vec![event("m", Status::Cancelled, None)]).await;
+    assert_eq!(current(store, "m").await, (Status::Rejected, Some(T0 + 10)));
 }
 
-#[tokio::test]
-async fn status_at_is_the_earliest_time_among_events_with_the_current_status() {
-    let (_dir, store) = fresh().await;
-    ingest_events(&store, vec![event("m", Status::Delivered, None)]).await;
-    assert_eq!(current(&store, "m").await, (Status::Delivered, None));
-    ingest_events(&store, vec![event("m", Status::Delivered, Some(T0 + 50))]).await;
-    assert_eq!(current(&store, "m").await, (Status::Delivered, Some(T0 + 50)));
-    ingest_events(&store, vec![event("m", Status::Delivered, Some(T0 + 20))]).await;
-    assert_eq!(current(&store, "m").await, (Status::Delivered, Some(T0 + 20)));
+async fn status_at_is_the_earliest_time_among_events_with_the_current_status(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
+    ingest_events(store, vec![event("m", Status::Delivered, None)]).await;
+    assert_eq!(current(store, "m").await, (Status::Delivered, None));
+    ingest_events(store, vec![event("m", Status::Delivered, Some(T0 + 50))]).await;
+    assert_eq!(current(store, "m").await, (Status::Delivered, Some(T0 + 50)));
+    ingest_events(store, vec![event("m", Status::Delivered, Some(T0 + 20))]).await;
+    assert_eq!(current(store, "m").await, (Status::Delivered, Some(T0 + 20)));
     // Earlier events of other statuses do not count.
-    ingest_events(&store, vec![event("m", Status::Sent, Some(T0))]).await;
-    assert_eq!(current(&store, "m").await, (Status::Delivered, Some(T0 + 20)));
+    ingest_events(store, vec![event("m", Status::Sent, Some(T0))]).await;
+    assert_eq!(current(store, "m").await, (Status::Delivered, Some(T0 + 20)));
     // Events listed by provider time, those without one last.
     let view = store.message(Provider::Smarthive, "m").await.unwrap().unwrap();
     let times: Vec<_> = view.events.iter().map(|e| e.occurred_at).collect();
     assert_eq!(times, [Some(T0), Some(T0 + 20), Some(T0 + 50), None]);
-}
-
-/// The state a message must end in: the status of the greatest precedence
-/// key, at the earliest time among the events with that status.
-fn expected(events: &[(Status, Option<i64>)]) -> (Status, Option<i64>) {
-    let (status, _) = events
-        .iter()
-        .max_by_key(|(status, time)| status.precedence_key(*time))
-        .unwrap();
-    let at = events.iter().filter(|(s, _)| s == status).filter_map(|(_, t)| *t).min();
-    (*status, at)
 }
 
 fn status_strategy() -> impl Strategy<Value = Status> {
@@ -259,36 +215,64 @@ fn proptest_event(i: usize, (status, time): (Status, Option<i64>)) -> StatusEven
     }
 }
 
-async fn final_state(events: &[(Status, Option<i64>)], order: &[usize], chunk: usize) -> (Status, Option<i64>, usize) {
-    let (_dir, store) = fresh().await;
+async fn final_state(
+    backend: &Backend,
+    events: &[(Status, Option<i64>)],
+    order: &[usize],
+    chunk: usize,
+) -> (Status, Option<i64>, usize) {
+    let f = Fixture::new(backend).await;
     let mut duplicates = 0;
     for batch in order.chunks(chunk) {
         let batch = batch.iter().map(|&i| proptest_event(i, events[i])).collect();
-        duplicates += ingest_events(&store, batch).await.duplicates;
+        duplicates += ingest_events(&*f.store, batch).await.duplicates;
     }
-    let (status, at) = current(&store, "m").await;
+    let (status, at) = current(&*f.store, "m").await;
     (status, at, duplicates)
+}
+
+/// The final state does not depend on arrival order, batching or retries.
+fn arrival_order_does_not_matter(
+    backend: &Backend,
+    (events, order, chunk): (Events, Vec<usize>, usize),
+) -> Result<(), TestCaseError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sorted: Vec<usize> = (0..events.len()).collect();
+    let (sorted_status, sorted_at, _) = runtime.block_on(final_state(backend, &events, &sorted, 1));
+    let (status, at, duplicates) = runtime.block_on(final_state(backend, &events, &order, chunk));
+    prop_assert_eq!((status, at), (sorted_status, sorted_at));
+    prop_assert_eq!((status, at), expected(&events));
+    prop_assert_eq!(duplicates, order.len() - events.len());
+    Ok(())
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
-    /// The final state does not depend on arrival order, batching or retries.
     #[test]
-    fn the_final_state_does_not_depend_on_arrival_order((events, order, chunk) in arrival()) {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let sorted: Vec<usize> = (0..events.len()).collect();
-        let (sorted_status, sorted_at, _) = runtime.block_on(final_state(&events, &sorted, 1));
-        let (status, at, duplicates) = runtime.block_on(final_state(&events, &order, chunk));
-        prop_assert_eq!((status, at), (sorted_status, sorted_at));
-        prop_assert_eq!((status, at), expected(&events));
-        prop_assert_eq!(duplicates, order.len() - events.len());
+    fn sqlite_final_state_does_not_depend_on_arrival_order(case in arrival()) {
+        arrival_order_does_not_matter(&Backend::Sqlite, case)?;
     }
 }
 
-#[tokio::test]
-async fn the_feed_pages_through_every_event_once_in_order() {
-    let (_dir, store) = fresh().await;
+proptest! {
+    // Fewer cases: each one creates two schemas.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn postgres_final_state_does_not_depend_on_arrival_order(case in arrival()) {
+        if let Some(backend) = Backend::postgres() {
+            arrival_order_does_not_matter(&backend, case)?;
+        }
+    }
+}
+
+async fn the_feed_pages_through_every_event_once_in_order(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
     let mut expected_ids = Vec::new();
     for i in 0..10 {
         if i % 4 == 3 {
@@ -300,7 +284,7 @@ async fn the_feed_pages_through_every_event_once_in_order() {
             expected_ids.push(id);
         } else {
             let id = format!("m-{i}");
-            ingest_events(&store, vec![event(&id, Status::Sent, Some(T0 + i))]).await;
+            ingest_events(store, vec![event(&id, Status::Sent, Some(T0 + i))]).await;
             expected_ids.push(id);
         }
     }
@@ -328,7 +312,7 @@ async fn the_feed_pages_through_every_event_once_in_order() {
     // Still unchanged on the next poll; and moves on when something arrives.
     let last = cursor.unwrap();
     assert_eq!(store.events(Some(&last), 3).await.unwrap().next_cursor, last);
-    ingest_events(&store, vec![event("late", Status::Delivered, None)]).await;
+    ingest_events(store, vec![event("late", Status::Delivered, None)]).await;
     let page = store.events(Some(&last), 3).await.unwrap();
     assert_eq!(page.events.len(), 1);
     assert_ne!(page.next_cursor, last);
@@ -344,7 +328,8 @@ async fn the_feed_pages_through_every_event_once_in_order() {
     assert_eq!(third.next_cursor, second.next_cursor);
 
     // From the start with nothing stored.
-    let (_dir, empty) = fresh().await;
+    let f = Fixture::new(backend).await;
+    let empty = &*f.store;
     let page = empty.events(None, 10).await.unwrap();
     assert!(page.events.is_empty());
     assert_eq!(page.next_cursor, "0");
@@ -352,9 +337,9 @@ async fn the_feed_pages_through_every_event_once_in_order() {
     assert_eq!(empty.events(Some("0"), 10).await.unwrap().next_cursor, "0");
 }
 
-#[tokio::test]
-async fn a_cursor_that_is_not_a_feed_position_is_rejected() {
-    let (_dir, store) = fresh().await;
+async fn a_cursor_that_is_not_a_feed_position_is_rejected(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
     for bad in ["abc", "", "-1", "+1", " 1", "1.0", "99999999999999999999"] {
         assert!(
             matches!(store.events(Some(bad), 10).await, Err(StoreError::BadCursor(c)) if c == bad),
@@ -370,54 +355,61 @@ async fn a_cursor_that_is_not_a_feed_position_is_rejected() {
 /// A cursor past every position ever handed out (a database replaced under
 /// the consumer) is refused rather than answered "nothing new", which would
 /// skip everything committed later; the newest cursor itself is fine.
-#[tokio::test]
-async fn a_cursor_from_the_future_is_rejected() {
-    let (_dir, store) = fresh().await;
+async fn a_cursor_from_the_future_is_rejected(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
     assert!(matches!(store.events(Some("1"), 10).await, Err(StoreError::BadCursor(c)) if c == "1"));
     assert!(matches!(
         store.inbound(Some("1"), 10).await,
         Err(StoreError::BadCursor(_))
     ));
     assert_eq!(store.events(Some("0"), 10).await.unwrap().next_cursor, "0");
+    ingest_events(store, vec![event("m", Status::Sent, None)]).await;
+    let newest = store.events(None, 10).await.unwrap().next_cursor;
+    assert!(store.events(Some(&newest), 10).await.unwrap().events.is_empty());
+    let past: u64 = newest.parse::<u64>().unwrap() + 1;
+    assert!(matches!(
+        store.events(Some(&past.to_string()), 10).await,
+        Err(StoreError::BadCursor(_))
+    ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_poller_sees_every_event_once_while_writers_commit() {
+/// Polls `store`'s feed until `done` is set and a poll after it is empty;
+/// returns the status events' message ids in the order seen, checking that
+/// cursors only grow.
+pub async fn poll_until_done(store: Arc<dyn Store>, done: Arc<AtomicBool>) -> Vec<String> {
+    let mut cursor = None::<String>;
+    let mut seen = Vec::new();
+    let mut last_seq = 0u64;
+    loop {
+        // Read `done` before polling: an empty page after it means every
+        // write is committed and was visible.
+        let finished = done.load(Ordering::SeqCst);
+        let page = store.events(cursor.as_deref(), 7).await.unwrap();
+        if page.events.is_empty() && finished {
+            break;
+        }
+        for event in &page.events {
+            let seq: u64 = event.cursor().parse().unwrap();
+            assert!(seq > last_seq, "cursor order");
+            last_seq = seq;
+            if let FeedEvent::Status(event) = event {
+                seen.push(event.message_id.clone());
+            }
+        }
+        cursor = Some(page.next_cursor);
+        tokio::task::yield_now().await;
+    }
+    seen
+}
+
+async fn a_poller_sees_every_event_once_while_writers_commit(backend: &Backend) {
     const WRITERS: usize = 4;
     const INGESTS: usize = 25;
-    let (_dir, store) = fresh().await;
-    let store = Arc::new(store);
+    let f = Fixture::new(backend).await;
+    let store = f.store.clone();
     let done = Arc::new(AtomicBool::new(false));
-
-    let poller = {
-        let store = store.clone();
-        let done = done.clone();
-        tokio::spawn(async move {
-            let mut cursor = None::<String>;
-            let mut seen = Vec::new();
-            let mut last_seq = 0u64;
-            loop {
-                // Read `done` before polling: an empty page after it means
-                // every write is committed and was visible.
-                let finished = done.load(Ordering::SeqCst);
-                let page = store.events(cursor.as_deref(), 7).await.unwrap();
-                if page.events.is_empty() && finished {
-                    break;
-                }
-                for event in &page.events {
-                    let seq: u64 = event.cursor().parse().unwrap();
-                    assert!(seq > last_seq, "cursor order");
-                    last_seq = seq;
-                    if let FeedEvent::Status(event) = event {
-                        seen.push(event.message_id.clone());
-                    }
-                }
-                cursor = Some(page.next_cursor);
-                tokio::task::yield_now().await;
-            }
-            seen
-        })
-    };
+    let poller = tokio::spawn(poll_until_done(store.clone(), done.clone()));
 
     let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
@@ -452,9 +444,9 @@ async fn a_poller_sees_every_event_once_while_writers_commit() {
     assert_eq!(unique, expected_ids, "every event seen");
 }
 
-#[tokio::test]
-async fn quarantined_bodies_round_trip_as_text_or_base64() {
-    let (_dir, store) = fresh().await;
+async fn quarantined_bodies_round_trip_as_text_or_base64(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
     let text = Ingest {
         raw: raw(b"not json {"),
         parsed: Parsed::Quarantined {
@@ -480,7 +472,7 @@ async fn quarantined_bodies_round_trip_as_text_or_base64() {
             ..Default::default()
         }
     );
-    ingest_events(&store, vec![event("m", Status::Sent, None)]).await;
+    ingest_events(store, vec![event("m", Status::Sent, None)]).await;
     store.ingest(binary).await.unwrap();
 
     let quarantined = store.quarantined().await.unwrap();
@@ -499,52 +491,62 @@ async fn quarantined_bodies_round_trip_as_text_or_base64() {
     assert_eq!(second.body, "//4AQQ==");
 }
 
-#[tokio::test]
-async fn migrations_are_idempotent_and_data_survives_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = db_path(&dir);
+async fn migrations_are_idempotent_and_data_survives_reopen(backend: &Backend) {
+    let f = Fixture::new(backend).await;
     {
-        let store = SqliteStore::open(&path).await.unwrap();
-        ingest_events(&store, vec![event("m", Status::Delivered, Some(T0))]).await;
+        let store = &*f.store;
+        ingest_events(store, vec![event("m", Status::Delivered, Some(T0))]).await;
         store
             .ingest(ingest_of(Vec::new(), vec![inbound_message("mo")]))
             .await
             .unwrap();
         assert_eq!(store.setting_or_insert("token", "first").await.unwrap(), "first");
-        // Opened twice at once, on the same file.
-        let again = SqliteStore::open(&path).await.unwrap();
+        // Opened twice at once, on the same database.
+        let again = f.reopen().await.unwrap();
         assert_eq!(again.events(None, 10).await.unwrap().events.len(), 2);
     }
-    let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(current(&store, "m").await, (Status::Delivered, Some(T0)));
+    let store = f.reopen().await.unwrap();
+    let store = &*store;
+    assert_eq!(current(store, "m").await, (Status::Delivered, Some(T0)));
     assert_eq!(store.events(None, 10).await.unwrap().events.len(), 2);
     assert_eq!(store.inbound(None, 10).await.unwrap().messages.len(), 1);
     assert_eq!(store.setting_or_insert("token", "second").await.unwrap(), "first");
     assert_eq!(store.setting_or_insert("other", "second").await.unwrap(), "second");
+    assert_eq!(f.schema_version().await, 1);
+}
 
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    assert_eq!(version, 1);
+async fn a_database_from_a_newer_smsgate_is_refused(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    f.set_schema_version(99).await;
+    assert!(matches!(f.reopen().await, Err(StoreError::Other(_))));
+}
+
+// SQLite only.
+
+fn db_path(dir: &tempfile::TempDir) -> String {
+    dir.path().join("smsgate.db").to_str().unwrap().to_string()
+}
+
+fn count(path: &str, table: &str) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| row.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sqlite_is_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SqliteStore::open(&db_path(&dir)).await.unwrap());
+    let conn = rusqlite::Connection::open(db_path(&dir)).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
     assert_eq!(mode, "wal");
 }
 
 #[tokio::test]
-async fn a_database_from_a_newer_smsgate_is_refused() {
+async fn a_locked_sqlite_database_is_unavailable_and_nothing_is_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
-    drop(SqliteStore::open(&path).await.unwrap());
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch("PRAGMA user_version = 99")
-        .unwrap();
-    assert!(matches!(SqliteStore::open(&path).await, Err(StoreError::Other(_))));
-}
-
-#[tokio::test]
-async fn a_locked_database_is_unavailable_and_nothing_is_acknowledged() {
-    let (dir, store) = fresh().await;
-    let path = db_path(&dir);
+    let store = SqliteStore::open(&path).await.unwrap();
     // Another process holds the write lock past the busy timeout.
     let mut other = rusqlite::Connection::open(&path).unwrap();
     let tx = other
@@ -563,9 +565,18 @@ async fn a_locked_database_is_unavailable_and_nothing_is_acknowledged() {
 }
 
 #[tokio::test]
-async fn an_in_memory_database_works_on_one_connection() {
+async fn an_in_memory_sqlite_database_works_on_one_connection() {
     let store = SqliteStore::open(":memory:").await.unwrap();
     ingest_events(&store, vec![event("m", Status::Read, None)]).await;
     assert_eq!(current(&store, "m").await, (Status::Read, None));
     assert_eq!(store.events(None, 10).await.unwrap().events.len(), 1);
+}
+
+#[tokio::test]
+async fn open_dispatches_on_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(smsgate_store::open(&format!("sqlite:{}", db_path(&dir))).await.is_ok());
+    let err = smsgate_store::open("mysql://x").await.err().unwrap();
+    let text = err.to_string();
+    assert!(text.contains("sqlite:PATH") && text.contains("postgres://"), "{text}");
 }

@@ -1,0 +1,289 @@
+//! What the store suites share: the backends to run them on, a fresh store
+//! per test (a temporary SQLite file, or a PostgreSQL schema of its own so
+//! that tests run in parallel), and the events they ingest.
+
+#![allow(dead_code)]
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::json;
+use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
+use smsgate_store::{Ingest, IngestOutcome, Parsed, PostgresOptions, PostgresStore, RawRequest, SqliteStore, Store};
+use tempfile::TempDir;
+
+pub const T0: i64 = 1_700_000_000_000;
+
+/// Where the PostgreSQL tests run (`.ci/run` sets it); unset, they are
+/// skipped and say so once per test binary.
+pub const POSTGRES_URL_VAR: &str = "SMSGATE_TEST_POSTGRES_URL";
+
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            static SAID: std::sync::Once = std::sync::Once::new();
+            SAID.call_once(|| {
+                // Straight to stderr: the test harness captures `eprintln!`.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "skipped: the PostgreSQL store tests (set {POSTGRES_URL_VAR}, e.g. \
+                     postgres://postgres@127.0.0.1:5432/test)"
+                );
+            });
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    pub fn postgres() -> Option<Backend> {
+        postgres_url().map(Backend::Postgres)
+    }
+}
+
+/// A PostgreSQL schema of its own, dropped (with everything in it) when
+/// this is dropped, also when the test panicked.
+pub struct PgSchema {
+    pub url: String,
+    pub name: String,
+}
+
+static SCHEMAS: AtomicUsize = AtomicUsize::new(0);
+
+impl PgSchema {
+    pub async fn create(url: &str) -> PgSchema {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let name = format!(
+            "smsgate_test_{}_{}_{}",
+            std::process::id(),
+            nanos % 1_000_000_000_000,
+            SCHEMAS.fetch_add(1, Ordering::Relaxed)
+        );
+        let schema = PgSchema {
+            url: url.to_string(),
+            name,
+        };
+        schema
+            .client()
+            .await
+            .batch_execute(&format!("CREATE SCHEMA {}", schema.name))
+            .await
+            .unwrap();
+        schema
+    }
+
+    /// A plain connection whose search_path is this schema.
+    pub async fn client(&self) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|err| panic!("cannot connect to {}: {err}", self.url));
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("SET search_path TO {}", self.name))
+            .await
+            .unwrap();
+        client
+    }
+
+    pub fn options(&self) -> PostgresOptions {
+        PostgresOptions {
+            schema: Some(self.name.clone()),
+            ..PostgresOptions::default()
+        }
+    }
+
+    /// A store on this schema: every call is another replica (its own pool).
+    pub async fn open(&self) -> PostgresStore {
+        PostgresStore::open_with(&self.url, self.options()).await.unwrap()
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // Its own thread and runtime: drop runs inside or outside one.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                client.batch_execute(&format!("DROP SCHEMA {name} CASCADE")).await
+            })
+        })
+        .join();
+        if let Ok(Err(err)) = dropped {
+            let _ = writeln!(std::io::stderr(), "could not drop test schema {}: {err}", self.name);
+        }
+    }
+}
+
+pub enum Db {
+    Sqlite { _dir: TempDir, path: String },
+    Postgres(PgSchema),
+}
+
+/// A fresh, empty store on one backend.
+pub struct Fixture {
+    pub store: Arc<dyn Store>,
+    pub db: Db,
+}
+
+impl Fixture {
+    pub async fn new(backend: &Backend) -> Fixture {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("smsgate.db").to_str().unwrap().to_string();
+                let store = SqliteStore::open(&path).await.unwrap();
+                Fixture {
+                    store: Arc::new(store),
+                    db: Db::Sqlite { _dir: dir, path },
+                }
+            }
+            Backend::Postgres(url) => {
+                let schema = PgSchema::create(url).await;
+                Fixture {
+                    store: Arc::new(schema.open().await),
+                    db: Db::Postgres(schema),
+                }
+            }
+        }
+    }
+
+    /// The same database opened again (migrations run again).
+    pub async fn reopen(&self) -> Result<Arc<dyn Store>, smsgate_store::StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite { path, .. } => Arc::new(SqliteStore::open(path).await?),
+            Db::Postgres(schema) => Arc::new(PostgresStore::open_with(&schema.url, schema.options()).await?),
+        })
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match &self.db {
+            Db::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.query_row(&sql, [], |row| row.get(0)).unwrap()
+            }
+            Db::Postgres(schema) => schema.client().await.query_one(&sql, &[]).await.unwrap().get(0),
+        }
+    }
+
+    pub async fn schema_version(&self) -> i64 {
+        match &self.db {
+            Db::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap()
+            }
+            Db::Postgres(schema) => {
+                let row = schema
+                    .client()
+                    .await
+                    .query_one("SELECT version FROM smsgate_schema_version", &[])
+                    .await
+                    .unwrap();
+                i64::from(row.get::<_, i32>(0))
+            }
+        }
+    }
+
+    pub async fn set_schema_version(&self, version: i64) {
+        match &self.db {
+            Db::Sqlite { path, .. } => rusqlite::Connection::open(path)
+                .unwrap()
+                .execute_batch(&format!("PRAGMA user_version = {version}"))
+                .unwrap(),
+            Db::Postgres(schema) => schema
+                .client()
+                .await
+                .batch_execute(&format!("UPDATE smsgate_schema_version SET version = {version}"))
+                .await
+                .unwrap(),
+        }
+    }
+}
+
+pub fn raw(body: &[u8]) -> RawRequest {
+    RawRequest {
+        provider: Provider::Smarthive,
+        method: "POST".into(),
+        path: "/client-callback/smarthive-status".into(),
+        query: None,
+        content_type: Some("application/json".into()),
+        body: body.to_vec(),
+        received_at: T0 + 1_000_000,
+    }
+}
+
+pub fn event(message_id: &str, status: Status, occurred_at: Option<i64>) -> StatusEvent {
+    StatusEvent {
+        provider: Provider::Smarthive,
+        message_id: message_id.into(),
+        client_message_id: Some(format!("client-{message_id}")),
+        to: Some("+15550001111".into()),
+        from: Some("ACME".into()),
+        status,
+        raw_status: Some(status.as_str().to_uppercase()),
+        raw_code: Some(status.rank().to_string()),
+        description: None,
+        occurred_at,
+        channel: Some("sms".into()),
+        dedup_key: format!("{message_id}|{}|{occurred_at:?}", status.as_str()),
+    }
+}
+
+pub fn inbound_message(message_id: &str) -> InboundMessage {
+    InboundMessage {
+        provider: Provider::Clickatell,
+        message_id: message_id.into(),
+        related_message_id: Some("out-1".into()),
+        from: Some("+15550002222".into()),
+        to: Some("+15550003333".into()),
+        channel: Some("sms".into()),
+        kind: InboundType::Text,
+        text: Some("hello".into()),
+        occurred_at: Some(T0),
+        payload: json!({"replyMessageId": message_id, "text": "hello", "extra": [1, 2, {"x": null}]}),
+    }
+}
+
+pub fn ingest_of(status: Vec<StatusEvent>, inbound: Vec<InboundMessage>) -> Ingest {
+    Ingest {
+        raw: raw(b"{}"),
+        parsed: Parsed::Events { status, inbound },
+    }
+}
+
+pub async fn ingest_events(store: &dyn Store, events: Vec<StatusEvent>) -> IngestOutcome {
+    store.ingest(ingest_of(events, Vec::new())).await.unwrap()
+}
+
+pub async fn current(store: &dyn Store, message_id: &str) -> (Status, Option<i64>) {
+    let view = store.message(Provider::Smarthive, message_id).await.unwrap().unwrap();
+    (view.status, view.status_at)
+}
+
+/// The state a message must end in: the status of the greatest precedence
+/// key, at the earliest time among the events with that status.
+pub fn expected(events: &[(Status, Option<i64>)]) -> (Status, Option<i64>) {
+    let (status, _) = events
+        .iter()
+        .max_by_key(|(status, time)| status.precedence_key(*time))
+        .unwrap();
+    let at = events.iter().filter(|(s, _)| s == status).filter_map(|(_, t)| *t).min();
+    (*status, at)
+}
