@@ -374,35 +374,6 @@ async fn a_cursor_from_the_future_is_rejected(backend: &Backend) {
     ));
 }
 
-/// Polls `store`'s feed until `done` is set and a poll after it is empty;
-/// returns the status events' message ids in the order seen, checking that
-/// cursors only grow.
-pub async fn poll_until_done(store: Arc<dyn Store>, done: Arc<AtomicBool>) -> Vec<String> {
-    let mut cursor = None::<String>;
-    let mut seen = Vec::new();
-    let mut last_seq = 0u64;
-    loop {
-        // Read `done` before polling: an empty page after it means every
-        // write is committed and was visible.
-        let finished = done.load(Ordering::SeqCst);
-        let page = store.events(cursor.as_deref(), 7).await.unwrap();
-        if page.events.is_empty() && finished {
-            break;
-        }
-        for event in &page.events {
-            let seq: u64 = event.cursor().parse().unwrap();
-            assert!(seq > last_seq, "cursor order");
-            last_seq = seq;
-            if let FeedEvent::Status(event) = event {
-                seen.push(event.message_id.clone());
-            }
-        }
-        cursor = Some(page.next_cursor);
-        tokio::task::yield_now().await;
-    }
-    seen
-}
-
 async fn a_poller_sees_every_event_once_while_writers_commit(backend: &Backend) {
     const WRITERS: usize = 4;
     const INGESTS: usize = 25;

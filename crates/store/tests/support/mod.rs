@@ -6,10 +6,11 @@
 
 use std::io::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde_json::json;
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
+use smsgate_receiver_api::views::FeedEvent;
 use smsgate_store::{Ingest, IngestOutcome, Parsed, PostgresOptions, PostgresStore, RawRequest, SqliteStore, Store};
 use tempfile::TempDir;
 
@@ -286,4 +287,33 @@ pub fn expected(events: &[(Status, Option<i64>)]) -> (Status, Option<i64>) {
         .unwrap();
     let at = events.iter().filter(|(s, _)| s == status).filter_map(|(_, t)| *t).min();
     (*status, at)
+}
+
+/// Polls `store`'s feed until `done` is set and a poll after it is empty;
+/// returns the status events' message ids in the order seen, checking that
+/// cursors only grow.
+pub async fn poll_until_done(store: Arc<dyn Store>, done: Arc<AtomicBool>) -> Vec<String> {
+    let mut cursor = None::<String>;
+    let mut seen = Vec::new();
+    let mut last_seq = 0u64;
+    loop {
+        // Read `done` before polling: an empty page after it means every
+        // write is committed and was visible.
+        let finished = done.load(Ordering::SeqCst);
+        let page = store.events(cursor.as_deref(), 7).await.unwrap();
+        if page.events.is_empty() && finished {
+            break;
+        }
+        for event in &page.events {
+            let seq: u64 = event.cursor().parse().unwrap();
+            assert!(seq > last_seq, "cursor order");
+            last_seq = seq;
+            if let FeedEvent::Status(event) = event {
+                seen.push(event.message_id.clone());
+            }
+        }
+        cursor = Some(page.next_cursor);
+        tokio::task::yield_now().await;
+    }
+    seen
 }
