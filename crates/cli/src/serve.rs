@@ -20,7 +20,7 @@ pub struct Args {
     /// A separate address for the query API and /metrics, to keep them private.
     #[arg(long, env = "SMSGATE_API_LISTEN", value_name = "ADDR")]
     api_listen: Option<String>,
-    /// Where to store callbacks [default: sqlite:smsgate.db]
+    /// Where to store callbacks: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:smsgate.db]
     #[arg(long, env = "SMSGATE_DATABASE", value_name = "URL")]
     database: Option<String>,
     /// Largest callback body accepted, in bytes [default: 1048576]

@@ -20,7 +20,7 @@ pub enum Source {
 /// config file; at the same level `--server` beats `--database`.
 #[derive(clap::Args, Debug)]
 pub struct SourceArgs {
-    /// Read the store directly (e.g. sqlite:smsgate.db) [env: SMSGATE_DATABASE]
+    /// Read the store directly (e.g. sqlite:smsgate.db, postgres://USER@HOST/DB) [env: SMSGATE_DATABASE]
     #[arg(long, conflicts_with = "server")]
     database: Option<String>,
     /// Read a running receiver's query API (e.g. http://127.0.0.1:8080); the
