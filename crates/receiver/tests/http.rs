@@ -16,6 +16,7 @@
 //! | `duplicates` | 4 | provider retries stored once, counted in /metrics |
 //! | `ordering` | 5 | the final status does not depend on arrival order |
 //! | `store_unavailable` | 4 | 503 + Retry-After while the store cannot commit |
+//! | `postgres` | 4, 6 | on PostgreSQL: 503 + Retry-After while the server is gone, recovery after (SMSGATE_TEST_POSTGRES_URL) |
 //! | `query_api` | 7 | paging, cursors, bad parameters, 404s, /healthz, /metrics |
 //! | `listeners` | 4, 7 | callbacks and the query API on separate addresses |
 //! | `concurrency` | 7 | a polling consumer sees every event once under concurrent writers |
@@ -39,6 +40,8 @@ mod limits;
 mod listeners;
 #[path = "http/ordering.rs"]
 mod ordering;
+#[path = "http/postgres.rs"]
+mod postgres;
 #[path = "http/quarantine.rs"]
 mod quarantine;
 #[path = "http/query_api.rs"]

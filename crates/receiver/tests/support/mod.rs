@@ -113,11 +113,20 @@ impl Receiver {
     }
 
     pub async fn start_with(options: Options) -> Receiver {
+        Receiver::start_on(options, None).await
+    }
+
+    /// A receiver on `store`, or on a fresh SQLite file when `None` (then
+    /// `db_path` names it; with another store, it names nothing).
+    pub async fn start_on(options: Options, store: Option<std::sync::Arc<dyn smsgate_store::Store>>) -> Receiver {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let db_path = dir.path().join("smsgate.db");
-        let store = smsgate_store::open(&format!("sqlite:{}", db_path.display()))
-            .await
-            .expect("the store opens");
+        let store = match store {
+            Some(store) => store,
+            None => smsgate_store::open(&format!("sqlite:{}", db_path.display()))
+                .await
+                .expect("the store opens"),
+        };
         let loopback = "127.0.0.1:0".parse().unwrap();
         let config = Config {
             listen: loopback,

@@ -1,0 +1,133 @@
+//! The receiver on PostgreSQL (DESIGN.md 6): while the server is gone a
+//! callback gets 503 with `Retry-After`, never a 2xx, and once it is back
+//! the receiver stores again by itself, the retry once. Runs when
+//! SMSGATE_TEST_POSTGRES_URL names a server (as `.ci/run` sets it); the
+//! store's own tests cover the backend itself.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::RETRY_AFTER;
+use smsgate_store::{PostgresOptions, PostgresStore};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use crate::support::routes::*;
+use crate::support::{Options, Receiver, one_api_status};
+
+/// Forwards 127.0.0.1:`port` to the server; `stop` closes the listener and
+/// every forwarded connection, as a server going away does.
+struct Proxy {
+    port: u16,
+    tasks: Vec<JoinHandle<()>>,
+    forwards: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(port: u16, target: String) -> Proxy {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let forwards = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accept = {
+            let forwards = forwards.clone();
+            tokio::spawn(async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    let target = target.clone();
+                    forwards.lock().unwrap().push(tokio::spawn(async move {
+                        if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    }));
+                }
+            })
+        };
+        Proxy {
+            port,
+            tasks: vec![accept],
+            forwards,
+        }
+    }
+
+    fn stop(&mut self) {
+        for task in self.tasks.drain(..).chain(self.forwards.lock().unwrap().drain(..)) {
+            task.abort();
+        }
+    }
+}
+
+/// A schema of its own, dropped at the end.
+async fn schema(url: &str) -> (tokio_postgres::Client, String) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!(
+        "smsgate_receiver_test_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000_000
+    );
+    client.batch_execute(&format!("CREATE SCHEMA {name}")).await.unwrap();
+    (client, name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
+    let Some(url) = std::env::var("SMSGATE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return;
+    };
+    let (admin, name) = schema(&url).await;
+    let config: tokio_postgres::Config = url.parse().unwrap();
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
+        _ => "127.0.0.1".to_string(),
+    };
+    let target = format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432));
+    let mut proxy = Proxy::start(0, target.clone()).await;
+    let proxied = format!(
+        "postgres://{}@127.0.0.1:{}/{}",
+        config.get_user().unwrap_or("postgres"),
+        proxy.port,
+        config.get_dbname().unwrap_or("test")
+    );
+    let store = PostgresStore::open_with(
+        &proxied,
+        PostgresOptions {
+            schema: Some(name.clone()),
+            connect_timeout: Duration::from_secs(1),
+            call_timeout: Duration::from_secs(3),
+            ..PostgresOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let r = Receiver::start_on(Options::default(), Some(Arc::new(store))).await;
+    r.post_json(
+        ONE_API_STATUS,
+        &one_api_status("pg-1", 4, "SENT_TO_SUPPLIER", 1_700_000_000_000),
+    )
+    .await
+    .assert_ack();
+
+    proxy.stop();
+    let body = one_api_status("pg-2", 5, "DEVICE_ACK", 1_700_000_000_000);
+    let reply = r.post_json(ONE_API_STATUS, &body).await;
+    reply.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert!(reply.headers.get(RETRY_AFTER).is_some(), "a Retry-After header");
+
+    let _proxy = Proxy::start(proxy.port, target).await;
+    r.post_json(ONE_API_STATUS, &body).await.assert_ack();
+    r.post_json(ONE_API_STATUS, &body).await.assert_ack();
+    let ids: Vec<_> = r.events().await.iter().map(|e| e["message_id"].clone()).collect();
+    assert_eq!(ids, ["pg-1", "pg-2"]);
+
+    admin
+        .batch_execute(&format!("DROP SCHEMA {name} CASCADE"))
+        .await
+        .unwrap();
+}
