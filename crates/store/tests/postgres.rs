@@ -461,3 +461,53 @@ async fn a_statement_past_the_timeout_is_unavailable_and_nothing_is_stored() {
     let outcome = ingest_events(&store, vec![event("m", Status::Sent, None)]).await;
     assert_eq!(outcome.status_events_stored, 1);
 }
+
+/// Replicas starting together on an empty schema: the migration lock lets
+/// one migrate and the others find nothing to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_starting_together_migrate_once() {
+    let Some(url) = postgres_url() else { return };
+    let schema = PgSchema::create(&url).await;
+    let opening: Vec<_> = (0..6)
+        .map(|_| {
+            let (url, options) = (schema.url.clone(), schema.options());
+            tokio::spawn(async move { PostgresStore::open_with(&url, options).await })
+        })
+        .collect();
+    let mut stores = Vec::new();
+    for open in opening {
+        stores.push(open.await.unwrap().unwrap());
+    }
+    let client = schema.client().await;
+    let versions: Vec<i32> = client
+        .query("SELECT version FROM smsgate_schema_version", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(versions, [1]);
+    ingest_events(&stores[0], vec![event("m", Status::Sent, None)]).await;
+    assert_eq!(stores[5].events(None, 10).await.unwrap().events.len(), 1);
+}
+
+/// `smsgate_store::open` (what `--database` goes through) takes a
+/// postgres:// URL, keeping the URL's own parameters (here the schema, as
+/// libpq's `options`) beside the store's statement timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn open_takes_a_postgres_url_with_its_parameters() {
+    let Some(url) = postgres_url() else { return };
+    let schema = PgSchema::create(&url).await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let with_schema = format!("{url}{separator}options=-c%20search_path%3D{}", schema.name);
+    let store = smsgate_store::open(&with_schema).await.unwrap();
+    ingest_events(&*store, vec![event("m", Status::Sent, None)]).await;
+    let client = schema.client().await;
+    let row = client
+        .query_one("SELECT COUNT(*) FROM status_events", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 1, "stored in the URL's schema");
+    let postgresql = with_schema.replacen("postgres://", "postgresql://", 1);
+    assert!(smsgate_store::open(&postgresql).await.is_ok());
+}
