@@ -49,7 +49,10 @@ const MIGRATIONS: &[&str] = &[include_str!("postgres/migrations/0001_init.sql")]
 /// Advisory lock (64-bit key space) held while migrating.
 const MIGRATION_LOCK: i64 = 0x736d_7367_6d69_6772; // "smsgmigr"
 
-/// Advisory lock (64-bit key space) under which feed positions are taken.
+/// Takes the advisory lock (64-bit key space) under which feed positions
+/// are taken: one per feed table (its key is the table's OID over a fixed
+/// base), so that stores in different schemas of one database do not wait
+/// for each other.
 ///
 /// A plain sequence is not enough with concurrent writers: transaction A
 /// takes seq 5, B takes seq 6 and commits first; a consumer polling then
@@ -64,11 +67,12 @@ const MIGRATION_LOCK: i64 = 0x736d_7367_6d69_6772; // "smsgmigr"
 /// never a row that appears later. This is commit-ordered sequencing; its
 /// price is that the last step of ingests (feed rows and the commit's
 /// flush) is serial across all replicas.
-const FEED_LOCK: i64 = PostgresStore::FEED_LOCK;
+const FEED_LOCK: &str = PostgresStore::TAKE_FEED_LOCK;
 
-/// Advisory locks on messages use the two-key space, this class and a hash
-/// of the message (the two key spaces do not overlap).
-const MESSAGE_LOCK_CLASS: i32 = 0x736d_7367; // "smsg"
+/// Advisory locks on messages use the two-key space (which does not overlap
+/// the 64-bit one): the `messages` table's OID, so that stores in different
+/// schemas do not wait for each other, and a hash of the message.
+const MESSAGES_OID: &str = "SELECT 'messages'::regclass::oid::bigint";
 
 /// How a [`PostgresStore`] connects; [`Default`] is what the receiver uses.
 #[derive(Debug, Clone)]
@@ -101,12 +105,16 @@ impl Default for PostgresOptions {
 pub struct PostgresStore {
     pool: Pool,
     call_timeout: Duration,
+    /// The first key of message locks (see [`MESSAGES_OID`]).
+    message_lock_class: i32,
 }
 
 impl PostgresStore {
-    /// The advisory lock key under which feed positions are taken (see the
-    /// module docs); public so that tests can act as a slow writer.
-    pub const FEED_LOCK: i64 = 0x736d_7367_6665_6564; // "smsgfeed"
+    /// The statement that takes the feed lock in the current transaction
+    /// (see the module docs); public so that tests can act as a slow writer.
+    /// The base is "smsg" << 32.
+    pub const TAKE_FEED_LOCK: &str =
+        "SELECT pg_advisory_xact_lock(8317430973041999872 + 'feed'::regclass::oid::bigint)";
 
     /// Connects to the database `url` names (`postgres://user@host/db`) and
     /// runs the migrations it lacks.
@@ -151,11 +159,25 @@ impl PostgresStore {
             .recycle_timeout(Some(options.connect_timeout))
             .build()
             .map_err(|err| StoreError::Other(format!("cannot build the connection pool: {err}")))?;
-        let store = PostgresStore {
+        let mut store = PostgresStore {
             pool,
             call_timeout: options.call_timeout,
+            message_lock_class: 0,
         };
         store.within_deadline(store.migrate()).await?;
+        let oid: i64 = store
+            .within_deadline(async {
+                let row = store
+                    .client()
+                    .await?
+                    .query_one(MESSAGES_OID, &[])
+                    .await
+                    .map_err(pg_error)?;
+                get(&row, 0)
+            })
+            .await?;
+        // An OID is 32 bits unsigned; the key is the same bits signed.
+        store.message_lock_class = oid as u32 as i32;
         Ok(store)
     }
 
@@ -242,7 +264,8 @@ impl PostgresStore {
             });
             let mut status_ids = vec![None; status.len()];
             for i in order {
-                status_ids[i] = insert_status_event(&tx, &status[i], raw.received_at, raw_request_id).await?;
+                let lock = (self.message_lock_class, &status[i]);
+                status_ids[i] = insert_status_event(&tx, lock, raw.received_at, raw_request_id).await?;
             }
             let mut order: Vec<usize> = (0..inbound.len()).collect();
             order.sort_by(|&a, &b| {
@@ -258,9 +281,7 @@ impl PostgresStore {
             outcome.duplicates = status.len() + inbound.len() - outcome.status_events_stored - outcome.inbound_stored;
             if outcome.status_events_stored + outcome.inbound_stored > 0 {
                 // Last writes before the commit: see FEED_LOCK.
-                tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
-                    .await
-                    .map_err(pg_error)?;
+                tx.execute(FEED_LOCK, &[]).await.map_err(pg_error)?;
                 let feed_status = tx
                     .prepare_cached("INSERT INTO feed (status_event_id) VALUES ($1)")
                     .await
@@ -400,7 +421,7 @@ async fn insert_raw_request(tx: &Tx<'_>, raw: &RawRequest, quarantine_error: Opt
 /// The new event's id, or `None` for a duplicate (nothing changed).
 async fn insert_status_event(
     tx: &Tx<'_>,
-    event: &StatusEvent,
+    (lock_class, event): (i32, &StatusEvent),
     received_at: i64,
     raw_request_id: i64,
 ) -> Result<Option<i64>, StoreError> {
@@ -409,10 +430,7 @@ async fn insert_status_event(
     let lock = tx.prepare_cached(LOCK_MESSAGE).await.map_err(pg_error)?;
     tx.execute(
         &lock,
-        &[
-            &MESSAGE_LOCK_CLASS,
-            &message_lock_key(event.provider, &event.message_id),
-        ],
+        &[&lock_class, &message_lock_key(event.provider, &event.message_id)],
     )
     .await
     .map_err(pg_error)?;

@@ -246,10 +246,7 @@ async fn write_feed_row(client: &tokio_postgres::Client, message_id: &str, lock:
         .unwrap()
         .get(0);
     if lock {
-        client
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&PostgresStore::FEED_LOCK])
-            .await
-            .unwrap();
+        client.execute(PostgresStore::TAKE_FEED_LOCK, &[]).await.unwrap();
     }
     client
         .query_one(
