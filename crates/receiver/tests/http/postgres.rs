@@ -79,6 +79,12 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
         .ok()
         .filter(|u| !u.is_empty())
     else {
+        // Straight to stderr: the test harness captures `eprintln!`.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: the receiver's PostgreSQL test (set SMSGATE_TEST_POSTGRES_URL)"
+        );
         return;
     };
     let (admin, name) = schema(&url).await;
