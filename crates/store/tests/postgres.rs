@@ -324,39 +324,67 @@ async fn a_late_commit_of_an_earlier_seq_is_never_skipped() {
     assert_eq!(page.events[0].cursor(), slow_seq.to_string());
 }
 
-/// Forwards 127.0.0.1:`port` to the PostgreSQL server; `stop` closes the
-/// listener and every forwarded connection, as a server going away does.
+/// Forwards 127.0.0.1:`port` to the PostgreSQL server. `stop` closes
+/// every forwarded connection and turns new ones away, as a server going
+/// away does; `resume` forwards again. The listener stays bound throughout,
+/// so that no other test can take its port meanwhile.
 struct Proxy {
     port: u16,
-    tasks: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+    down: Arc<AtomicBool>,
+    forwards: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
 }
 
 impl Proxy {
-    async fn start(port: u16, target: String) -> Proxy {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    async fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let tasks = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let down = Arc::new(AtomicBool::new(false));
+        let forwards = Arc::new(std::sync::Mutex::new(Vec::new()));
         let accept = {
-            let tasks = tasks.clone();
+            let (down, forwards) = (down.clone(), forwards.clone());
             tokio::spawn(async move {
                 while let Ok((mut inbound, _)) = listener.accept().await {
+                    if down.load(Ordering::SeqCst) {
+                        continue; // dropped: closed at once
+                    }
                     let target = target.clone();
-                    let forward = tokio::spawn(async move {
+                    forwards.lock().unwrap().push(tokio::spawn(async move {
                         if let Ok(mut outbound) = TcpStream::connect(&target).await {
                             let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                         }
-                    });
-                    tasks.lock().unwrap().push(forward);
+                    }));
                 }
             })
         };
-        tasks.lock().unwrap().push(accept);
-        Proxy { port, tasks }
+        Proxy {
+            port,
+            down,
+            forwards,
+            accept,
+        }
     }
 
-    fn stop(&self) {
-        for task in self.tasks.lock().unwrap().drain(..) {
-            task.abort();
+    async fn stop(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        let forwards: Vec<_> = self.forwards.lock().unwrap().drain(..).collect();
+        for forward in forwards {
+            forward.abort();
+            // Once it has ended, both of its sockets are closed.
+            let _ = forward.await;
+        }
+    }
+
+    fn resume(&self) {
+        self.down.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        for forward in self.forwards.lock().unwrap().drain(..) {
+            forward.abort();
         }
     }
 }
@@ -395,7 +423,7 @@ async fn an_unreachable_server_is_unavailable_and_the_store_recovers_when_it_is_
     // A store that worked, then lost its server, then got it back.
     let schema = PgSchema::create(&url).await;
     let (target, config) = target_of(&url);
-    let proxy = Proxy::start(0, target.clone()).await;
+    let proxy = Proxy::start(target).await;
     let proxied = format!(
         "postgres://{}@127.0.0.1:{}/{}",
         config.get_user().unwrap_or("postgres"),
@@ -405,7 +433,7 @@ async fn an_unreachable_server_is_unavailable_and_the_store_recovers_when_it_is_
     let store = PostgresStore::open_with(&proxied, quick(&schema)).await.unwrap();
     ingest_events(&store, vec![event("before", Status::Sent, None)]).await;
 
-    proxy.stop();
+    proxy.stop().await;
     for message_id in ["down-1", "down-2"] {
         let result = store
             .ingest(ingest_of(vec![event(message_id, Status::Sent, None)], Vec::new()))
@@ -414,11 +442,10 @@ async fn an_unreachable_server_is_unavailable_and_the_store_recovers_when_it_is_
     }
     assert!(matches!(store.events(None, 10).await, Err(StoreError::Unavailable(_))));
 
-    let proxy = Proxy::start(proxy.port, target).await;
+    proxy.resume();
     ingest_events(&store, vec![event("after", Status::Sent, None)]).await;
     let page = store.events(None, 10).await.unwrap();
     assert_eq!(message_ids(&page), ["before", "after"]);
-    proxy.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

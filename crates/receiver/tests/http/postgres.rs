@@ -5,6 +5,7 @@
 //! store's own tests cover the backend itself.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -16,23 +17,30 @@ use tokio::task::JoinHandle;
 use crate::support::routes::*;
 use crate::support::{Options, Receiver, one_api_status};
 
-/// Forwards 127.0.0.1:`port` to the server; `stop` closes the listener and
-/// every forwarded connection, as a server going away does.
+/// Forwards 127.0.0.1:`port` to the PostgreSQL server. `stop` closes
+/// every forwarded connection and turns new ones away, as a server going
+/// away does; `resume` forwards again. The listener stays bound throughout,
+/// so that no other test can take its port meanwhile.
 struct Proxy {
     port: u16,
-    tasks: Vec<JoinHandle<()>>,
+    down: Arc<AtomicBool>,
     forwards: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
 }
 
 impl Proxy {
-    async fn start(port: u16, target: String) -> Proxy {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    async fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
+        let down = Arc::new(AtomicBool::new(false));
         let forwards = Arc::new(std::sync::Mutex::new(Vec::new()));
         let accept = {
-            let forwards = forwards.clone();
+            let (down, forwards) = (down.clone(), forwards.clone());
             tokio::spawn(async move {
                 while let Ok((mut inbound, _)) = listener.accept().await {
+                    if down.load(Ordering::SeqCst) {
+                        continue; // dropped: closed at once
+                    }
                     let target = target.clone();
                     forwards.lock().unwrap().push(tokio::spawn(async move {
                         if let Ok(mut outbound) = TcpStream::connect(&target).await {
@@ -44,14 +52,32 @@ impl Proxy {
         };
         Proxy {
             port,
-            tasks: vec![accept],
+            down,
             forwards,
+            accept,
         }
     }
 
-    fn stop(&mut self) {
-        for task in self.tasks.drain(..).chain(self.forwards.lock().unwrap().drain(..)) {
-            task.abort();
+    async fn stop(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        let forwards: Vec<_> = self.forwards.lock().unwrap().drain(..).collect();
+        for forward in forwards {
+            forward.abort();
+            // Once it has ended, both of its sockets are closed.
+            let _ = forward.await;
+        }
+    }
+
+    fn resume(&self) {
+        self.down.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+        for forward in self.forwards.lock().unwrap().drain(..) {
+            forward.abort();
         }
     }
 }
@@ -94,7 +120,7 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
         _ => "127.0.0.1".to_string(),
     };
     let target = format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432));
-    let mut proxy = Proxy::start(0, target.clone()).await;
+    let proxy = Proxy::start(target).await;
     let proxied = format!(
         "postgres://{}@127.0.0.1:{}/{}",
         config.get_user().unwrap_or("postgres"),
@@ -120,13 +146,13 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
     .await
     .assert_ack();
 
-    proxy.stop();
+    proxy.stop().await;
     let body = one_api_status("pg-2", 5, "DEVICE_ACK", 1_700_000_000_000);
     let reply = r.post_json(ONE_API_STATUS, &body).await;
     reply.assert_status(StatusCode::SERVICE_UNAVAILABLE);
     assert!(reply.headers.get(RETRY_AFTER).is_some(), "a Retry-After header");
 
-    let _proxy = Proxy::start(proxy.port, target).await;
+    proxy.resume();
     r.post_json(ONE_API_STATUS, &body).await.assert_ack();
     r.post_json(ONE_API_STATUS, &body).await.assert_ack();
     let ids: Vec<_> = r.events().await.iter().map(|e| e["message_id"].clone()).collect();
