@@ -77,9 +77,10 @@ const MESSAGES_OID: &str = "SELECT 'messages'::regclass::oid::bigint";
 /// How a [`PostgresStore`] connects; [`Default`] is what the receiver uses.
 #[derive(Debug, Clone)]
 pub struct PostgresOptions {
-    /// Server-side limit for one statement (`statement_timeout`).
+    /// Server-side limit for one statement (`statement_timeout`), unless
+    /// the URL's `options` set one.
     pub statement_timeout: Duration,
-    /// Limit for opening a connection.
+    /// Limit for opening a connection, unless the URL sets `connect_timeout`.
     pub connect_timeout: Duration,
     /// Limit for one store call as a whole (waiting for a connection
     /// included); past it the call fails with [`StoreError::Unavailable`].
@@ -125,20 +126,26 @@ impl PostgresStore {
     pub async fn open_with(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|err| StoreError::Other(format!("bad PostgreSQL URL: {err}")))?;
+        // The URL's own settings win: its `options` (say, a
+        // statement_timeout of its own) and its `connect_timeout`.
         let mut server_options = config.get_options().unwrap_or_default().to_string();
-        server_options.push_str(&format!(
-            " -c statement_timeout={}",
-            options.statement_timeout.as_millis().max(1)
-        ));
+        if !server_options.contains("statement_timeout") {
+            server_options.push_str(&format!(
+                " -c statement_timeout={}",
+                options.statement_timeout.as_millis().max(1)
+            ));
+        }
         if let Some(schema) = &options.schema {
             if schema.is_empty() || !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(StoreError::Other(format!("unsupported schema name `{schema}`")));
             }
             server_options.push_str(&format!(" -c search_path={schema}"));
         }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
         config
             .options(server_options.trim())
-            .connect_timeout(options.connect_timeout)
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(30));
         if config.get_application_name().is_none() {

@@ -534,4 +534,20 @@ async fn open_takes_a_postgres_url_with_its_parameters() {
     assert_eq!(row.get::<_, i64>(0), 1, "stored in the URL's schema");
     let postgresql = with_schema.replacen("postgres://", "postgresql://", 1);
     assert!(smsgate_store::open(&postgresql).await.is_ok());
+
+    // The URL's own statement_timeout wins over the store's 5 s.
+    let short = format!("{with_schema}%20-c%20statement_timeout%3D100&connect_timeout=2");
+    let store = smsgate_store::open(&short).await.unwrap();
+    let blocker = schema.client().await;
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE raw_requests IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let result = store
+        .ingest(ingest_of(vec![event("n", Status::Sent, None)], Vec::new()))
+        .await;
+    assert!(matches!(&result, Err(StoreError::Unavailable(_))), "{result:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    blocker.batch_execute("ROLLBACK").await.unwrap();
 }
