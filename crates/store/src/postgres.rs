@@ -355,7 +355,19 @@ fn pg_error(err: tokio_postgres::Error) -> StoreError {
     };
     let text = match err.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => err.to_string(),
+        None => {
+            // With its causes (say, "Connection refused").
+            let mut text = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                let cause_text = cause.to_string();
+                if !text.contains(&cause_text) {
+                    text = format!("{text}: {cause_text}");
+                }
+                source = cause.source();
+            }
+            text
+        }
     };
     if transient {
         StoreError::Unavailable(text)
