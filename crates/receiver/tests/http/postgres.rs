@@ -82,21 +82,50 @@ impl Drop for Proxy {
     }
 }
 
-/// A schema of its own, dropped at the end.
-async fn schema(url: &str) -> (tokio_postgres::Client, String) {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(connection);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let name = format!(
-        "smsgate_receiver_test_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000
-    );
-    client.batch_execute(&format!("CREATE SCHEMA {name}")).await.unwrap();
-    (client, name)
+/// A schema of its own, dropped when this is, also after a failure.
+struct Schema {
+    url: String,
+    name: String,
+}
+
+impl Schema {
+    async fn create(url: &str) -> Schema {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(connection);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let name = format!(
+            "smsgate_receiver_test_{}_{}",
+            std::process::id(),
+            nanos % 1_000_000_000_000
+        );
+        client.batch_execute(&format!("CREATE SCHEMA {name}")).await.unwrap();
+        Schema {
+            url: url.to_string(),
+            name,
+        }
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // Its own thread and runtime: this runs inside the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                client.batch_execute(&format!("DROP SCHEMA {name} CASCADE")).await
+            })
+        })
+        .join();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,7 +142,7 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
         );
         return;
     };
-    let (admin, name) = schema(&url).await;
+    let schema = Schema::create(&url).await;
     let config: tokio_postgres::Config = url.parse().unwrap();
     let host = match config.get_hosts().first() {
         Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
@@ -130,7 +159,7 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
     let store = PostgresStore::open_with(
         &proxied,
         PostgresOptions {
-            schema: Some(name.clone()),
+            schema: Some(schema.name.clone()),
             connect_timeout: Duration::from_secs(1),
             call_timeout: Duration::from_secs(3),
             ..PostgresOptions::default()
@@ -157,9 +186,4 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
     r.post_json(ONE_API_STATUS, &body).await.assert_ack();
     let ids: Vec<_> = r.events().await.iter().map(|e| e["message_id"].clone()).collect();
     assert_eq!(ids, ["pg-1", "pg-2"]);
-
-    admin
-        .batch_execute(&format!("DROP SCHEMA {name} CASCADE"))
-        .await
-        .unwrap();
 }
