@@ -1,34 +1,42 @@
 //! The SQLite backend: one file in WAL mode, `synchronous=FULL` so that a
 //! commit that returned is on disk before the receiver acknowledges it.
 //!
-//! Connections: one writer, behind a tokio mutex, and a few readers (WAL lets
-//! them read while the writer writes). Every call takes a connection's
-//! `OwnedMutexGuard` and moves it into `spawn_blocking`, so SQLite never runs
-//! on the async runtime and no std lock is held across an await. A call whose
-//! future is dropped mid-way still finishes (or rolls back) its blocking
-//! work before the connection is released.
+//! Connections: one writer, owned by a dedicated thread (the writer loop),
+//! and a few readers behind tokio mutexes (WAL lets them read while the
+//! writer writes). A read takes a reader's `OwnedMutexGuard` and moves it
+//! into `spawn_blocking`; a write is a job sent to the writer thread, whose
+//! answer comes back on a oneshot channel. SQLite never runs on the async
+//! runtime and no lock is held across an await. A call whose future is
+//! dropped mid-way still finishes (or rolls back) its work on the writer.
 //!
-//! Ingest is one `BEGIN IMMEDIATE` transaction per [`Ingest`], built from
-//! [`ingest_in_tx`], so that group commit (several ingests in one transaction,
-//! one fsync) only has to loop over it.
+//! Group commit: the writer takes the ingests waiting in its queue (up to
+//! [`CommitOptions::commit_batch`], waiting at most
+//! [`CommitOptions::commit_wait`] for more once it has one), runs them in ONE
+//! `BEGIN IMMEDIATE` transaction, each inside its own `SAVEPOINT`, commits
+//! (one fsync for the whole batch), and only then answers each of them. An
+//! ingest that fails rolls back its savepoint and gets its own error; the
+//! others still commit. If the `COMMIT` fails, nothing of the batch is
+//! stored and every ingest of it gets [`StoreError::Unavailable`]: no answer
+//! leaves the writer before the transaction holding it is durable.
 //!
 //! The schema is in `sqlite/migrations/`, applied in order at open and
 //! recorded in `PRAGMA user_version`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::{
     EventsPage, FeedEvent, InboundPage, InboundView, MessageEventView, MessageView, QuarantinedRequest, StatusFeedEvent,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use crate::{Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
+use crate::{CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
@@ -41,8 +49,37 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Read connections; queries never wait for the writer.
 const READERS: usize = 4;
 
+/// What the writer has done since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CommitStats {
+    /// Ingest transactions committed (one per batch).
+    pub transactions: u64,
+    /// Ingests answered with success (each in one of those transactions).
+    pub ingests: u64,
+    /// The largest batch committed so far.
+    pub largest_batch: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    transactions: AtomicU64,
+    ingests: AtomicU64,
+    largest_batch: AtomicU64,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// Work for the writer thread.
+enum Job {
+    Ingest(Box<Ingest>, Reply<IngestOutcome>),
+    /// Anything else that needs the writer connection (settings, and reads
+    /// of an in-memory database), run on its own between batches.
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
+}
+
 pub struct SqliteStore {
-    writer: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
+    counters: Arc<Counters>,
     /// Empty for an in-memory database, whose data only the writer sees.
     readers: Vec<Arc<Mutex<Connection>>>,
     next_reader: AtomicUsize,
@@ -50,10 +87,18 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and runs the
-    /// migrations it lacks.
+    /// migrations it lacks, with the default [`CommitOptions`].
     pub async fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, CommitOptions::default()).await
+    }
+
+    /// Opens the database file at `path` with `options`.
+    pub async fn open_with(path: &str, options: CommitOptions) -> Result<SqliteStore, StoreError> {
+        if options.commit_batch == 0 {
+            return Err(StoreError::Other("commit_batch must be at least 1".into()));
+        }
         let path = path.to_string();
-        blocking(move || {
+        let (writer, readers) = blocking(move || {
             let mut writer = Connection::open(&path).map_err(store_error)?;
             let in_memory = path.is_empty() || path == ":memory:";
             configure_writer(&writer, in_memory)?;
@@ -70,23 +115,49 @@ impl SqliteStore {
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?
             };
-            Ok(SqliteStore {
-                writer: Arc::new(Mutex::new(writer)),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            })
+            Ok((writer, readers))
         })
-        .await
+        .await?;
+        let (jobs, queue) = mpsc::channel();
+        let counters = Arc::new(Counters::default());
+        let writer_counters = counters.clone();
+        std::thread::Builder::new()
+            .name("smsgate-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, queue, options, &writer_counters))
+            .map_err(|err| StoreError::Other(format!("cannot start the SQLite writer thread: {err}")))?;
+        Ok(SqliteStore {
+            jobs,
+            counters,
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
     }
 
-    /// Runs `work` on the writer connection.
+    /// Transactions and ingests the writer has committed so far.
+    pub fn commit_stats(&self) -> CommitStats {
+        CommitStats {
+            transactions: self.counters.transactions.load(Ordering::Relaxed),
+            ingests: self.counters.ingests.load(Ordering::Relaxed),
+            largest_batch: self.counters.largest_batch.load(Ordering::Relaxed),
+        }
+    }
+
+    fn writer_gone() -> StoreError {
+        StoreError::Unavailable("the SQLite writer has stopped".into())
+    }
+
+    /// Runs `work` on the writer connection, outside any batch.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let mut conn = self.writer.clone().lock_owned().await;
-        blocking(move || work(&mut conn).map_err(store_error)).await
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Run(Box::new(move |conn: &mut Connection| {
+            let _ = reply.send(work(conn).map_err(store_error));
+        }));
+        self.jobs.send(job).map_err(|_| Self::writer_gone())?;
+        answer.await.map_err(|_| Self::writer_gone())?
     }
 
     /// Runs `work` on a read connection (a free one if there is one).
@@ -95,14 +166,14 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        if self.readers.is_empty() {
+            return self.write(work).await;
+        }
         let mut conn = self.reader().await;
         blocking(move || work(&mut conn).map_err(store_error)).await
     }
 
     async fn reader(&self) -> OwnedMutexGuard<Connection> {
-        if self.readers.is_empty() {
-            return self.writer.clone().lock_owned().await;
-        }
         for reader in &self.readers {
             if let Ok(conn) = reader.clone().try_lock_owned() {
                 return conn;
@@ -111,6 +182,116 @@ impl SqliteStore {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         self.readers[i].clone().lock_owned().await
     }
+}
+
+/// The writer thread: runs jobs until the store (every sender) is dropped.
+fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<Job>, options: CommitOptions, counters: &Counters) {
+    let mut batch: Vec<(Box<Ingest>, Reply<IngestOutcome>)> = Vec::with_capacity(options.commit_batch);
+    let mut next: Option<Job> = None;
+    loop {
+        let first = match next.take() {
+            Some(job) => job,
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(mpsc::RecvError) => return,
+            },
+        };
+        let (ingest, reply) = match first {
+            Job::Run(work) => {
+                work(&mut conn);
+                continue;
+            }
+            Job::Ingest(ingest, reply) => (ingest, reply),
+        };
+        batch.push((ingest, reply));
+        // Take what is queued, then wait (bounded) for more.
+        let deadline = Instant::now() + options.commit_wait;
+        while batch.len() < options.commit_batch {
+            let job = match queue.try_recv() {
+                Ok(job) => job,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    match queue.recv_timeout(left) {
+                        Ok(job) => job,
+                        Err(_) => break,
+                    }
+                }
+            };
+            match job {
+                Job::Ingest(ingest, reply) => batch.push((ingest, reply)),
+                other => {
+                    // Not part of a batch: run it after this one commits.
+                    next = Some(other);
+                    break;
+                }
+            }
+        }
+        commit_batch(&mut conn, &mut batch, counters);
+    }
+}
+
+/// Commits `batch` in one transaction and answers every ingest of it.
+fn commit_batch(conn: &mut Connection, batch: &mut Vec<(Box<Ingest>, Reply<IngestOutcome>)>, counters: &Counters) {
+    let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(batch.len());
+    let committed = run_batch(conn, batch, &mut results);
+    let size = batch.len() as u64;
+    match committed {
+        Ok(()) => {
+            counters.transactions.fetch_add(1, Ordering::Relaxed);
+            let stored = results.iter().filter(|r| r.is_ok()).count() as u64;
+            counters.ingests.fetch_add(stored, Ordering::Relaxed);
+            counters.largest_batch.fetch_max(size, Ordering::Relaxed);
+            for ((_, reply), result) in batch.drain(..).zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(error) => {
+            // Nothing of the batch is stored: every request of it is told
+            // to retry, never acknowledged.
+            let message = error.to_string();
+            for (_, reply) in batch.drain(..) {
+                let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
+            }
+        }
+    }
+}
+
+/// Runs the batch: `Ok` once COMMIT returned, with one result per ingest in
+/// `results`; `Err` if the transaction as a whole did not commit.
+fn run_batch(
+    conn: &mut Connection,
+    batch: &[(Box<Ingest>, Reply<IngestOutcome>)],
+    results: &mut Vec<Result<IngestOutcome, StoreError>>,
+) -> Result<(), StoreError> {
+    let mut tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(store_error)?;
+    for (ingest, _) in batch {
+        let mut savepoint = tx.savepoint().map_err(store_error)?;
+        match ingest_in_tx(&savepoint, ingest) {
+            Ok(outcome) => {
+                savepoint.commit().map_err(store_error)?;
+                results.push(Ok(outcome));
+            }
+            Err(err) => {
+                // Some errors (I/O, full disk) roll back the whole
+                // transaction: then the batch fails as a whole.
+                if savepoint.is_autocommit() {
+                    return Err(store_error(err));
+                }
+                savepoint.rollback().map_err(store_error)?;
+                savepoint.commit().map_err(store_error)?;
+                results.push(Err(store_error(err)));
+            }
+        }
+    }
+    // A failed COMMIT is an error (and the transaction is rolled back when
+    // `tx` drops): never an acknowledged outcome.
+    tx.commit().map_err(store_error)
 }
 
 async fn blocking<T, F>(work: F) -> Result<T, StoreError>
@@ -237,10 +418,10 @@ const INSERT_INBOUND: &str = r#"
 const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
 const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
 
-/// Stores one ingest inside an open write transaction: the raw request, then
-/// each event not stored before with its feed row (and, for a status event,
-/// the message's compare-and-set). The caller commits.
-fn ingest_in_tx(tx: &Transaction<'_>, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
+/// Stores one ingest inside an open write transaction (its savepoint): the
+/// raw request, then each event not stored before with its feed row (and,
+/// for a status event, the message's compare-and-set). The caller commits.
+fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
     let raw = &ingest.raw;
     let quarantine_error = match &ingest.parsed {
         Parsed::Quarantined { error } => Some(error.as_str()),
@@ -271,7 +452,7 @@ fn ingest_in_tx(tx: &Transaction<'_>, ingest: &Ingest) -> rusqlite::Result<Inges
     Ok(outcome)
 }
 
-fn insert_raw_request(tx: &Transaction<'_>, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
+fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
     tx.prepare_cached(INSERT_RAW_REQUEST)?.query_row(
         params![
             raw.provider.as_str(),
@@ -289,7 +470,7 @@ fn insert_raw_request(tx: &Transaction<'_>, raw: &RawRequest, quarantine_error: 
 
 /// Returns whether the event was new (false: a duplicate, nothing changed).
 fn insert_status_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     event: &StatusEvent,
     received_at: i64,
     raw_request_id: i64,
@@ -334,7 +515,7 @@ fn insert_status_event(
 
 /// Returns whether the message was new.
 fn insert_inbound(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     message: &InboundMessage,
     received_at: i64,
     raw_request_id: i64,
@@ -518,15 +699,13 @@ fn quarantined_request(row: &Row<'_>) -> rusqlite::Result<QuarantinedRequest> {
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
-        self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let outcome = ingest_in_tx(&tx, &ingest)?;
-            // A failed COMMIT is an error (and the transaction is rolled
-            // back when `tx` drops): never an acknowledged outcome.
-            tx.commit()?;
-            Ok(outcome)
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Ingest(Box::new(ingest), reply))
+            .map_err(|_| Self::writer_gone())?;
+        // Answered only after the batch holding this ingest committed (or
+        // with an error, and then nothing of it is stored).
+        answer.await.map_err(|_| Self::writer_gone())?
     }
 
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {
