@@ -30,7 +30,7 @@ pub struct Args {
     /// Group commit: most callbacks committed in one transaction (one flush to disk) [default: 64]
     #[arg(long, env = "SMSGATE_COMMIT_BATCH", value_name = "N")]
     commit_batch: Option<usize>,
-    /// Group commit: longest wait, in microseconds, for more callbacks to join a transaction [default: 500]
+    /// Group commit: longest wait, in microseconds, for more callbacks to join a transaction [default: 2000]
     #[arg(long, env = "SMSGATE_COMMIT_WAIT_US", value_name = "MICROSECONDS")]
     commit_wait_us: Option<u64>,
     /// The base URL providers reach the callback address by (e.g.

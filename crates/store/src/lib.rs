@@ -87,7 +87,7 @@ pub struct CommitOptions {
 
 impl CommitOptions {
     pub const DEFAULT_COMMIT_BATCH: usize = 64;
-    pub const DEFAULT_COMMIT_WAIT: Duration = Duration::from_micros(500);
+    pub const DEFAULT_COMMIT_WAIT: Duration = Duration::from_millis(2);
 }
 
 impl Default for CommitOptions {

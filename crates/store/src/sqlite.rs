@@ -260,6 +260,14 @@ fn commit_batch(conn: &mut Connection, batch: &mut Vec<(Box<Ingest>, Reply<Inges
     }
 }
 
+/// Runs a statement without parameters or results, prepared once.
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(store_error)
+}
+
 /// Runs the batch: `Ok` once COMMIT returned, with one result per ingest in
 /// `results`; `Err` if the transaction as a whole did not commit.
 fn run_batch(
@@ -267,24 +275,24 @@ fn run_batch(
     batch: &[(Box<Ingest>, Reply<IngestOutcome>)],
     results: &mut Vec<Result<IngestOutcome, StoreError>>,
 ) -> Result<(), StoreError> {
-    let mut tx = conn
+    let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(store_error)?;
     for (ingest, _) in batch {
-        let mut savepoint = tx.savepoint().map_err(store_error)?;
-        match ingest_in_tx(&savepoint, ingest) {
+        run(&tx, "SAVEPOINT ingest")?;
+        match ingest_in_tx(&tx, ingest) {
             Ok(outcome) => {
-                savepoint.commit().map_err(store_error)?;
+                run(&tx, "RELEASE ingest")?;
                 results.push(Ok(outcome));
             }
             Err(err) => {
                 // Some errors (I/O, full disk) roll back the whole
                 // transaction: then the batch fails as a whole.
-                if savepoint.is_autocommit() {
+                if tx.is_autocommit() {
                     return Err(store_error(err));
                 }
-                savepoint.rollback().map_err(store_error)?;
-                savepoint.commit().map_err(store_error)?;
+                run(&tx, "ROLLBACK TO ingest")?;
+                run(&tx, "RELEASE ingest")?;
                 results.push(Err(store_error(err)));
             }
         }
@@ -316,7 +324,8 @@ fn configure_writer(conn: &Connection, in_memory: bool) -> Result<(), StoreError
             "cannot put the database in WAL mode (journal mode is `{mode}`); is it on a network file system?"
         )));
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+    // temp_store: the savepoints' statement journal stays in memory.
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
         .map_err(store_error)
 }
 
@@ -385,28 +394,32 @@ const INSERT_STATUS_EVENT: &str = "
 
 /// The compare-and-set that moves a message's status, run after its new
 /// event is inserted. The status becomes the event's only if the event's
-/// precedence key is greater; `status_at` is recomputed as the earliest
-/// provider time among the stored events carrying the resulting status. Both
-/// are functions of the set of stored events, so the result does not depend
-/// on arrival order. The keys compare bytewise (SQLite's BINARY collation;
-/// PostgreSQL needs `COLLATE "C"` on `status_key`).
+/// precedence key is greater. The keys compare bytewise (SQLite's BINARY
+/// collation; PostgreSQL needs `COLLATE "C"` on `status_key`).
 const UPSERT_MESSAGE: &str = r#"
-    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-            (SELECT MIN(e.occurred_at) FROM status_events e
-             WHERE e.provider = ?1 AND e.message_id = ?2 AND e.status = ?6))
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
     ON CONFLICT (provider, message_id) DO UPDATE SET
         status = CASE WHEN excluded.status_key > messages.status_key
                       THEN excluded.status ELSE messages.status END,
         status_key = CASE WHEN excluded.status_key > messages.status_key
                           THEN excluded.status_key ELSE messages.status_key END,
-        status_at = (SELECT MIN(e.occurred_at) FROM status_events e
-                     WHERE e.provider = excluded.provider AND e.message_id = excluded.message_id
-                       AND e.status = CASE WHEN excluded.status_key > messages.status_key
-                                           THEN excluded.status ELSE messages.status END),
         client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
         "to" = COALESCE(messages."to", excluded."to"),
         "from" = COALESCE(messages."from", excluded."from")"#;
+
+/// Then `status_at` is recomputed as the earliest provider time among the
+/// stored events carrying the resulting status. Status and `status_at` are
+/// both functions of the set of stored events, so the result does not
+/// depend on arrival order. (A separate statement: with the subquery inside
+/// the upsert, SQLite re-prepared the upsert on every execution, which cost
+/// more than the rest of an ingest.)
+const SET_STATUS_AT: &str = "
+    UPDATE messages SET status_at =
+        (SELECT MIN(e.occurred_at) FROM status_events e
+         WHERE e.provider = messages.provider AND e.message_id = messages.message_id
+           AND e.status = messages.status)
+    WHERE provider = ?1 AND message_id = ?2";
 
 const INSERT_INBOUND: &str = r#"
     INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
@@ -510,6 +523,8 @@ fn insert_status_event(
         status,
         event.status.precedence_key(event.occurred_at),
     ])?;
+    tx.prepare_cached(SET_STATUS_AT)?
+        .execute(params![provider, event.message_id])?;
     Ok(true)
 }
 
@@ -813,5 +828,66 @@ impl Store for SqliteStore {
             Ok(stored)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    #[test]
+    /// Re-preparing a statement costs more than running it: the ingest path must never do it.
+    fn ingest_statements_are_prepared_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let mut conn = Connection::open(&path).unwrap();
+        configure_writer(&conn, false).unwrap();
+        migrate(&mut conn).unwrap();
+        for i in 0..20 {
+            let tx = conn.transaction().unwrap();
+            let event = StatusEvent {
+                provider: Provider::Smarthive,
+                message_id: format!("m{i}"),
+                client_message_id: None,
+                to: None,
+                from: None,
+                status: Status::Delivered,
+                raw_status: Some("D".into()),
+                raw_code: None,
+                description: None,
+                occurred_at: Some(i),
+                channel: None,
+                dedup_key: format!("k{i}"),
+            };
+            let ingest = Ingest {
+                raw: RawRequest {
+                    provider: Provider::Smarthive,
+                    method: "POST".into(),
+                    path: "/x".into(),
+                    query: None,
+                    content_type: None,
+                    body: vec![1],
+                    received_at: 1,
+                },
+                parsed: Parsed::Events {
+                    status: vec![event],
+                    inbound: Vec::new(),
+                },
+            };
+            ingest_in_tx(&tx, &ingest).unwrap();
+            tx.commit().unwrap();
+        }
+        for (name, sql) in [
+            ("raw", INSERT_RAW_REQUEST),
+            ("status", INSERT_STATUS_EVENT),
+            ("feed", INSERT_FEED_STATUS),
+            ("upsert", UPSERT_MESSAGE),
+            ("status_at", SET_STATUS_AT),
+        ] {
+            let stmt = conn.prepare_cached(sql).unwrap();
+            assert_eq!(stmt.get_status(StatementStatus::Run), 20, "{name}");
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{name} is re-prepared");
+        }
     }
 }
