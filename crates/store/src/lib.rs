@@ -62,7 +62,7 @@ pub struct IngestOutcome {
     pub quarantined: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot commit now (locked, down, full, read-only); the
     /// caller answers 503 so that the provider retries.

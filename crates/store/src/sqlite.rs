@@ -1,5 +1,6 @@
-//! The SQLite backend: one file in WAL mode, `synchronous=FULL` so that a
-//! commit that returned is on disk before the receiver acknowledges it.
+//! The SQLite backend: one file in WAL mode, every acknowledged commit
+//! flushed to disk (fdatasync of the write-ahead log) before the receiver
+//! acknowledges it.
 //!
 //! Connections: one writer, owned by a dedicated thread (the writer loop),
 //! and a few readers behind tokio mutexes (WAL lets them read while the
@@ -12,16 +13,23 @@
 //! Group commit: the writer takes the ingests waiting in its queue (up to
 //! [`CommitOptions::commit_batch`], waiting at most
 //! [`CommitOptions::commit_wait`] for more once it has one), runs them in ONE
-//! `BEGIN IMMEDIATE` transaction, each inside its own `SAVEPOINT`, commits
-//! (one fsync for the whole batch), and only then answers each of them. An
-//! ingest that fails rolls back its savepoint and gets its own error; the
-//! others still commit. If the `COMMIT` fails, nothing of the batch is
-//! stored and every ingest of it gets [`StoreError::Unavailable`]: no answer
-//! leaves the writer before the transaction holding it is durable.
+//! `BEGIN IMMEDIATE` transaction, each inside its own `SAVEPOINT`, and
+//! commits. An ingest that fails rolls back its savepoint and gets its own
+//! error; the others still commit. If the `COMMIT` fails, nothing of the
+//! batch is stored and every ingest of it gets [`StoreError::Unavailable`].
+//! A committed batch goes to the syncer thread, which flushes the
+//! write-ahead log (one fdatasync for every batch committed since its last
+//! one) and only then answers each ingest, while the writer already runs
+//! the next batch: no answer leaves before the transaction holding it is
+//! on disk. (SQLite's own `synchronous=FULL` would flush inside COMMIT and
+//! leave the writer idle meanwhile; the commits here run with
+//! `synchronous=NORMAL`, which still flushes the log before every
+//! checkpoint, and the syncer adds the flush before every acknowledgement.)
 //!
 //! The schema is in `sqlite/migrations/`, applied in order at open and
 //! recorded in `PRAGMA user_version`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -98,9 +106,11 @@ impl SqliteStore {
             return Err(StoreError::Other("commit_batch must be at least 1".into()));
         }
         let path = path.to_string();
+        let in_memory = path.is_empty() || path == ":memory:";
+        // The write-ahead log the syncer flushes (none in memory).
+        let wal = (!in_memory).then(|| PathBuf::from(format!("{path}-wal")));
         let (writer, readers) = blocking(move || {
             let mut writer = Connection::open(&path).map_err(store_error)?;
-            let in_memory = path.is_empty() || path == ":memory:";
             configure_writer(&writer, in_memory)?;
             migrate(&mut writer)?;
             let readers = if in_memory {
@@ -121,9 +131,20 @@ impl SqliteStore {
         let (jobs, queue) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let writer_counters = counters.clone();
+        let acks = match wal {
+            None => Acks::Now,
+            Some(wal) => {
+                let (synced, unsynced) = mpsc::channel();
+                std::thread::Builder::new()
+                    .name("smsgate-sqlite-syncer".into())
+                    .spawn(move || syncer_loop(&wal, unsynced))
+                    .map_err(|err| StoreError::Other(format!("cannot start the SQLite syncer thread: {err}")))?;
+                Acks::AfterSync(synced)
+            }
+        };
         std::thread::Builder::new()
             .name("smsgate-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, queue, options, &writer_counters))
+            .spawn(move || writer_loop(writer, queue, options, &writer_counters, &acks))
             .map_err(|err| StoreError::Other(format!("cannot start the SQLite writer thread: {err}")))?;
         Ok(SqliteStore {
             jobs,
@@ -185,7 +206,13 @@ impl SqliteStore {
 }
 
 /// The writer thread: runs jobs until the store (every sender) is dropped.
-fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<Job>, options: CommitOptions, counters: &Counters) {
+fn writer_loop(
+    mut conn: Connection,
+    queue: mpsc::Receiver<Job>,
+    options: CommitOptions,
+    counters: &Counters,
+    acks: &Acks,
+) {
     let mut batch: Vec<(Box<Ingest>, Reply<IngestOutcome>)> = Vec::with_capacity(options.commit_batch);
     let mut next: Option<Job> = None;
     loop {
@@ -198,7 +225,15 @@ fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<Job>, options: Commit
         };
         let (ingest, reply) = match first {
             Job::Run(work) => {
+                // Outside the batches, the commit itself flushes to disk.
+                let durable = matches!(acks, Acks::AfterSync(_));
+                if durable {
+                    let _ = conn.execute_batch("PRAGMA synchronous = FULL");
+                }
                 work(&mut conn);
+                if durable {
+                    let _ = conn.execute_batch("PRAGMA synchronous = NORMAL");
+                }
                 continue;
             }
             Job::Ingest(ingest, reply) => (ingest, reply),
@@ -230,12 +265,76 @@ fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<Job>, options: Commit
                 }
             }
         }
-        commit_batch(&mut conn, &mut batch, counters);
+        commit_batch(&mut conn, &mut batch, counters, acks);
     }
 }
 
-/// Commits `batch` in one transaction and answers every ingest of it.
-fn commit_batch(conn: &mut Connection, batch: &mut Vec<(Box<Ingest>, Reply<IngestOutcome>)>, counters: &Counters) {
+type Answers = Vec<(Reply<IngestOutcome>, Result<IngestOutcome, StoreError>)>;
+
+/// When the answers to a committed batch go out.
+enum Acks {
+    /// At once (an in-memory database: there is nothing to flush).
+    Now,
+    /// Once the syncer has flushed the write-ahead log.
+    AfterSync(mpsc::Sender<Answers>),
+}
+
+fn answer(answers: Answers) {
+    for (reply, result) in answers {
+        let _ = reply.send(result);
+    }
+}
+
+/// The syncer thread: flushes the write-ahead log to disk (one `fdatasync`
+/// for every batch committed since the last one), then answers the
+/// ingests of those batches. The writer commits with `synchronous=NORMAL`
+/// (no flush of its own) and goes on with the next batch meanwhile, so the
+/// flush of one batch overlaps the work of the next: an ingest is still
+/// answered only once its commit is on disk. A failed flush is sticky (the
+/// kernel may drop the unwritten pages and report success next time): from
+/// then on nothing is acknowledged until the store is reopened.
+fn syncer_loop(wal: &Path, unsynced: mpsc::Receiver<Answers>) {
+    let mut file: Option<std::fs::File> = None;
+    let mut failed: Option<String> = None;
+    while let Ok(first) = unsynced.recv() {
+        let mut answers = first;
+        while let Ok(more) = unsynced.try_recv() {
+            answers.extend(more);
+        }
+        if failed.is_none()
+            && let Err(err) = sync(&mut file, wal)
+        {
+            failed = Some(format!("cannot flush {} to disk: {err}", wal.display()));
+        }
+        match &failed {
+            None => answer(answers),
+            Some(error) => answer(
+                answers
+                    .into_iter()
+                    .map(|(reply, _)| (reply, Err(StoreError::Unavailable(error.clone()))))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Flushes the write-ahead log (every write to it before this call).
+fn sync(file: &mut Option<std::fs::File>, wal: &Path) -> std::io::Result<()> {
+    let file = match file {
+        Some(file) => file,
+        None => file.insert(std::fs::File::open(wal)?),
+    };
+    file.sync_data()
+}
+
+/// Commits `batch` in one transaction and answers every ingest of it
+/// (through the syncer, for a file).
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &mut Vec<(Box<Ingest>, Reply<IngestOutcome>)>,
+    counters: &Counters,
+    acks: &Acks,
+) {
     let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(batch.len());
     let committed = run_batch(conn, batch, &mut results);
     let size = batch.len() as u64;
@@ -245,8 +344,20 @@ fn commit_batch(conn: &mut Connection, batch: &mut Vec<(Box<Ingest>, Reply<Inges
             let stored = results.iter().filter(|r| r.is_ok()).count() as u64;
             counters.ingests.fetch_add(stored, Ordering::Relaxed);
             counters.largest_batch.fetch_max(size, Ordering::Relaxed);
-            for ((_, reply), result) in batch.drain(..).zip(results) {
-                let _ = reply.send(result);
+            let answers: Vec<_> = batch.drain(..).map(|(_, reply)| reply).zip(results).collect();
+            match acks {
+                Acks::Now => answer(answers),
+                Acks::AfterSync(syncer) => {
+                    if let Err(mpsc::SendError(answers)) = syncer.send(answers) {
+                        let error = StoreError::Unavailable("the SQLite syncer has stopped".into());
+                        answer(
+                            answers
+                                .into_iter()
+                                .map(|(reply, _)| (reply, Err(error.clone())))
+                                .collect(),
+                        );
+                    }
+                }
             }
         }
         Err(error) => {
@@ -325,8 +436,13 @@ fn configure_writer(conn: &Connection, in_memory: bool) -> Result<(), StoreError
         )));
     }
     // temp_store: the savepoints' statement journal stays in memory.
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
-        .map_err(store_error)
+    // A file's batches are flushed by the syncer thread before anything is
+    // acknowledged (see `syncer_loop`), so its commits do not flush.
+    let synchronous = if in_memory { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+    ))
+    .map_err(store_error)
 }
 
 /// Applies the migrations the database lacks, in one transaction; a second
