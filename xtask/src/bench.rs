@@ -174,18 +174,27 @@ fn which(program: &str) -> Option<PathBuf> {
 /// Builds the receiver and the no-op server in release mode.
 fn build(root: &Path) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for args in [
-        &["build", "--release", "-p", "smsgate-cli"][..],
-        &["build", "--release", "-p", "smsgate-receiver", "--example", "noop"][..],
-    ] {
-        let status = Command::new(&cargo)
-            .args(args)
-            .current_dir(root)
-            .status()
-            .context("cannot run cargo")?;
-        if !status.success() {
-            bail!("cargo {} failed", args.join(" "));
-        }
+    // One invocation, so that both share one feature resolution and a
+    // second run rebuilds nothing.
+    let args = [
+        "build",
+        "--release",
+        "-p",
+        "smsgate-cli",
+        "-p",
+        "smsgate-receiver",
+        "--bin",
+        "smsgate",
+        "--example",
+        "noop",
+    ];
+    let status = Command::new(&cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("cargo {} failed", args.join(" "));
     }
     Ok(())
 }
