@@ -54,6 +54,10 @@ const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
 /// [`StoreError::Unavailable`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the writer sleeps between looks at its queue while it gathers
+/// a batch.
+const GATHER_SLICE: Duration = Duration::from_micros(250);
+
 /// Read connections; queries never wait for the writer.
 const READERS: usize = 4;
 
@@ -239,29 +243,25 @@ fn writer_loop(
             Job::Ingest(ingest, reply) => (ingest, reply),
         };
         batch.push((ingest, reply));
-        // Take what is queued, then wait (bounded) for more.
+        // Take what is queued, then wait (bounded) for more. The wait is a
+        // sleep in short slices rather than a blocking receive: a sender
+        // then never has to wake this thread, one system call per request.
         let deadline = Instant::now() + options.commit_wait;
-        while batch.len() < options.commit_batch {
-            let job = match queue.try_recv() {
-                Ok(job) => job,
-                Err(mpsc::TryRecvError::Disconnected) => break,
+        'gather: while batch.len() < options.commit_batch {
+            match queue.try_recv() {
+                Ok(Job::Ingest(ingest, reply)) => batch.push((ingest, reply)),
+                Ok(other) => {
+                    // Not part of a batch: run it after this one commits.
+                    next = Some(other);
+                    break 'gather;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break 'gather,
                 Err(mpsc::TryRecvError::Empty) => {
                     let left = deadline.saturating_duration_since(Instant::now());
                     if left.is_zero() {
-                        break;
+                        break 'gather;
                     }
-                    match queue.recv_timeout(left) {
-                        Ok(job) => job,
-                        Err(_) => break,
-                    }
-                }
-            };
-            match job {
-                Job::Ingest(ingest, reply) => batch.push((ingest, reply)),
-                other => {
-                    // Not part of a batch: run it after this one commits.
-                    next = Some(other);
-                    break;
+                    std::thread::sleep(left.min(GATHER_SLICE));
                 }
             }
         }
