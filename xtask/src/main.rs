@@ -13,6 +13,7 @@
 
 mod apis;
 mod audit;
+mod bench;
 mod effective;
 mod import;
 mod merge;
@@ -64,6 +65,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
     },
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Drive the receiver (release build, SQLite) and a no-op server with the same routes over loopback with wrk,
+    /// compare them, and check that the store holds exactly the acknowledged events.
+    Ingest(bench::IngestArgs),
 }
 
 fn workspace_root() -> PathBuf {
@@ -74,15 +85,35 @@ fn workspace_root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
-    let Command::Regen {
-        apis,
-        upstream,
-        check,
-        accept,
-        allow_breaking,
-        format,
-        report,
-    } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Regen {
+            apis,
+            upstream,
+            check,
+            accept,
+            allow_breaking,
+            format,
+            report,
+        } => regen(apis, upstream, check, accept, allow_breaking, format, report),
+        Command::Bench(Bench::Ingest(args)) => match bench::ingest(&workspace_root(), &args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn regen(
+    apis: Vec<String>,
+    upstream: Option<String>,
+    check: bool,
+    accept: bool,
+    allow_breaking: bool,
+    format: Format,
+    report: Option<PathBuf>,
+) -> ExitCode {
     let mode = match (check, accept) {
         (true, _) => Mode::Check,
         (_, true) => Mode::Accept { allow_breaking },

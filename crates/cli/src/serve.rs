@@ -3,12 +3,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use smsgate_callbacks::Route;
 use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
 use smsgate_receiver::{Config, Secrets};
-use smsgate_store::Store;
+use smsgate_store::{CommitOptions, Store};
 
 use crate::settings::{self, File};
 
@@ -26,6 +27,12 @@ pub struct Args {
     /// Largest callback body accepted, in bytes [default: 1048576]
     #[arg(long, env = "SMSGATE_BODY_LIMIT", value_name = "BYTES")]
     body_limit: Option<usize>,
+    /// Group commit: most callbacks committed in one transaction (one flush to disk) [default: 64]
+    #[arg(long, env = "SMSGATE_COMMIT_BATCH", value_name = "N")]
+    commit_batch: Option<usize>,
+    /// Group commit: longest wait, in microseconds, for more callbacks to join a transaction [default: 2000]
+    #[arg(long, env = "SMSGATE_COMMIT_WAIT_US", value_name = "MICROSECONDS")]
+    commit_wait_us: Option<u64>,
     /// The base URL providers reach the callback address by (e.g.
     /// https://sms.example.com), for the printed callback URLs [default: http://LISTEN]
     #[arg(long, env = "SMSGATE_PUBLIC_URL", value_name = "URL")]
@@ -62,7 +69,25 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     if body_limit == 0 {
         anyhow::bail!("invalid --body-limit 0: expected a number of bytes above 0 (default 1048576)");
     }
-    let store = smsgate_store::open(&database)
+    let commit_batch = args
+        .commit_batch
+        .or(file.commit_batch)
+        .unwrap_or(CommitOptions::DEFAULT_COMMIT_BATCH);
+    if commit_batch == 0 {
+        anyhow::bail!(
+            "invalid --commit-batch 0: expected a number of callbacks above 0 (default {})",
+            CommitOptions::DEFAULT_COMMIT_BATCH
+        );
+    }
+    let commit_wait = args
+        .commit_wait_us
+        .or(file.commit_wait_us)
+        .map_or(CommitOptions::DEFAULT_COMMIT_WAIT, Duration::from_micros);
+    let options = CommitOptions {
+        commit_batch,
+        commit_wait,
+    };
+    let store = smsgate_store::open_with(&database, options)
         .await
         .with_context(|| format!("cannot open the store {database}"))?;
     let secrets = Secrets {

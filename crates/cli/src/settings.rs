@@ -14,6 +14,8 @@ pub struct File {
     pub api_listen: Option<String>,
     pub database: Option<String>,
     pub body_limit: Option<usize>,
+    pub commit_batch: Option<usize>,
+    pub commit_wait_us: Option<u64>,
     pub public_url: Option<String>,
     pub server: Option<String>,
 }
@@ -26,7 +28,7 @@ impl File {
         toml::from_str(&text).with_context(|| {
             format!(
                 "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, \
-                 public-url, server",
+                 commit-batch, commit-wait-us, public-url, server",
                 path.display()
             )
         })

@@ -1122,6 +1122,9 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
     assert!(stderr.contains("invalid --body-limit 0"), "{stderr}");
     assert!(stderr.contains("above 0"), "{stderr}");
 
+    let stderr = run(serve(d, &database, &["--commit-batch", "0"])).failure();
+    assert!(stderr.contains("invalid --commit-batch 0"), "{stderr}");
+
     let stderr = run(smsgate(d, &["messages", "show", "foo", "x", "--database", &database])).failure();
     assert!(stderr.contains("unknown provider `foo`"), "{stderr}");
     for provider in ["clickatell", "smarthive", "clearline"] {

@@ -8,16 +8,21 @@
 //! in one transaction ([`smsgate_store`]), and only then acknowledge. A store
 //! that cannot commit gets the provider a 503 with `Retry-After`, never a 2xx.
 //! [`metrics`] counts every outcome.
+//!
+//! [`start_noop`] serves the same routes storing nothing: the baseline of
+//! the ingest benchmark.
 
 mod body;
 mod handlers;
 mod ingest;
 pub mod metrics;
+mod noop;
 pub mod secrets;
 mod server;
 
+pub use noop::start_noop;
 pub use secrets::Secrets;
-pub use server::{Config, Running, start};
+pub use server::{Config, Running, StartError, start};
 
 /// Which surfaces a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,12 +16,14 @@
 mod postgres;
 mod sqlite;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
 
 pub use postgres::{PostgresOptions, PostgresStore};
-pub use sqlite::SqliteStore;
+pub use sqlite::{CommitStats, SqliteStore};
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +67,7 @@ pub struct IngestOutcome {
     pub quarantined: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot commit now (locked, down, full, read-only); the
     /// caller answers 503 so that the provider retries.
@@ -75,6 +77,31 @@ pub enum StoreError {
     BadCursor(String),
     #[error("store error: {0}")]
     Other(String),
+}
+
+/// Group commit: how many concurrent ingests may share one transaction (and
+/// one flush to disk), and how long the writer may wait to gather them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitOptions {
+    /// Most ingests committed in one transaction (at least 1).
+    pub commit_batch: usize,
+    /// Longest the writer waits for more ingests once it has one, before
+    /// committing what it has (zero: commit whatever is already queued).
+    pub commit_wait: Duration,
+}
+
+impl CommitOptions {
+    pub const DEFAULT_COMMIT_BATCH: usize = 64;
+    pub const DEFAULT_COMMIT_WAIT: Duration = Duration::from_millis(2);
+}
+
+impl Default for CommitOptions {
+    fn default() -> Self {
+        CommitOptions {
+            commit_batch: Self::DEFAULT_COMMIT_BATCH,
+            commit_wait: Self::DEFAULT_COMMIT_WAIT,
+        }
+    }
 }
 
 /// A database URL that no backend here understands.
@@ -105,11 +132,18 @@ pub trait Store: Send + Sync + 'static {
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
 }
 
-/// Opens the store a database URL names, running migrations.
+/// Opens the store a database URL names, running migrations, with the
+/// default [`CommitOptions`].
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
+    open_with(url, CommitOptions::default()).await
+}
+
+/// Opens the store a database URL names with `options` (group commit is
+/// SQLite's; PostgreSQL commits each ingest in its own transaction).
+pub async fn open_with(url: &str, options: CommitOptions) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         return Ok(std::sync::Arc::new(
-            SqliteStore::open(path.trim_start_matches("//")).await?,
+            SqliteStore::open_with(path.trim_start_matches("//"), options).await?,
         ));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

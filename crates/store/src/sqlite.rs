@@ -1,34 +1,50 @@
-//! The SQLite backend: one file in WAL mode, `synchronous=FULL` so that a
-//! commit that returned is on disk before the receiver acknowledges it.
+//! The SQLite backend: one file in WAL mode, every acknowledged commit
+//! flushed to disk (fdatasync of the write-ahead log) before the receiver
+//! acknowledges it.
 //!
-//! Connections: one writer, behind a tokio mutex, and a few readers (WAL lets
-//! them read while the writer writes). Every call takes a connection's
-//! `OwnedMutexGuard` and moves it into `spawn_blocking`, so SQLite never runs
-//! on the async runtime and no std lock is held across an await. A call whose
-//! future is dropped mid-way still finishes (or rolls back) its blocking
-//! work before the connection is released.
+//! Connections: one writer, owned by a dedicated thread (the writer loop),
+//! and a few readers behind tokio mutexes (WAL lets them read while the
+//! writer writes). A read takes a reader's `OwnedMutexGuard` and moves it
+//! into `spawn_blocking`; a write is a job sent to the writer thread, whose
+//! answer comes back on a oneshot channel. SQLite never runs on the async
+//! runtime and no lock is held across an await. A call whose future is
+//! dropped mid-way still finishes (or rolls back) its work on the writer.
 //!
-//! Ingest is one `BEGIN IMMEDIATE` transaction per [`Ingest`], built from
-//! [`ingest_in_tx`], so that group commit (several ingests in one transaction,
-//! one fsync) only has to loop over it.
+//! Group commit: the writer takes the ingests waiting in its queue (up to
+//! [`CommitOptions::commit_batch`], waiting at most
+//! [`CommitOptions::commit_wait`] for more once it has one), runs them in ONE
+//! `BEGIN IMMEDIATE` transaction, each inside its own `SAVEPOINT`, and
+//! commits. An ingest that fails rolls back its savepoint and gets its own
+//! error; the others still commit. If the `COMMIT` fails, nothing of the
+//! batch is stored and every ingest of it gets [`StoreError::Unavailable`].
+//! A committed batch goes to the syncer thread, which flushes the
+//! write-ahead log (one fdatasync for every batch committed since its last
+//! one) and only then answers each ingest, while the writer already runs
+//! the next batch: no answer leaves before the transaction holding it is
+//! on disk. (SQLite's own `synchronous=FULL` would flush inside COMMIT and
+//! leave the writer idle meanwhile; the commits here run with
+//! `synchronous=NORMAL`, which still flushes the log before every
+//! checkpoint, and the syncer adds the flush before every acknowledgement.)
 //!
 //! The schema is in `sqlite/migrations/`, applied in order at open and
 //! recorded in `PRAGMA user_version`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use rusqlite::types::Type;
-use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::{
     EventsPage, FeedEvent, InboundPage, InboundView, MessageEventView, MessageView, QuarantinedRequest, StatusFeedEvent,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use crate::{Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
+use crate::{CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
@@ -38,11 +54,44 @@ const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
 /// [`StoreError::Unavailable`].
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long the writer sleeps between looks at its queue while it gathers
+/// a batch.
+const GATHER_SLICE: Duration = Duration::from_micros(250);
+
 /// Read connections; queries never wait for the writer.
 const READERS: usize = 4;
 
+/// What the writer has done since the store was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CommitStats {
+    /// Ingest transactions committed (one per batch).
+    pub transactions: u64,
+    /// Ingests answered with success (each in one of those transactions).
+    pub ingests: u64,
+    /// The largest batch committed so far.
+    pub largest_batch: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    transactions: AtomicU64,
+    ingests: AtomicU64,
+    largest_batch: AtomicU64,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// Work for the writer thread.
+enum Job {
+    Ingest(Box<Ingest>, Reply<IngestOutcome>),
+    /// Anything else that needs the writer connection (settings, and reads
+    /// of an in-memory database), run on its own between batches.
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
+}
+
 pub struct SqliteStore {
-    writer: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
+    counters: Arc<Counters>,
     /// Empty for an in-memory database, whose data only the writer sees.
     readers: Vec<Arc<Mutex<Connection>>>,
     next_reader: AtomicUsize,
@@ -50,12 +99,22 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and runs the
-    /// migrations it lacks.
+    /// migrations it lacks, with the default [`CommitOptions`].
     pub async fn open(path: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, CommitOptions::default()).await
+    }
+
+    /// Opens the database file at `path` with `options`.
+    pub async fn open_with(path: &str, options: CommitOptions) -> Result<SqliteStore, StoreError> {
+        if options.commit_batch == 0 {
+            return Err(StoreError::Other("commit_batch must be at least 1".into()));
+        }
         let path = path.to_string();
-        blocking(move || {
+        let in_memory = path.is_empty() || path == ":memory:";
+        // The write-ahead log the syncer flushes (none in memory).
+        let wal = (!in_memory).then(|| PathBuf::from(format!("{path}-wal")));
+        let (writer, readers) = blocking(move || {
             let mut writer = Connection::open(&path).map_err(store_error)?;
-            let in_memory = path.is_empty() || path == ":memory:";
             configure_writer(&writer, in_memory)?;
             migrate(&mut writer)?;
             let readers = if in_memory {
@@ -70,23 +129,60 @@ impl SqliteStore {
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?
             };
-            Ok(SqliteStore {
-                writer: Arc::new(Mutex::new(writer)),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            })
+            Ok((writer, readers))
         })
-        .await
+        .await?;
+        let (jobs, queue) = mpsc::channel();
+        let counters = Arc::new(Counters::default());
+        let writer_counters = counters.clone();
+        let acks = match wal {
+            None => Acks::Now,
+            Some(wal) => {
+                let (synced, unsynced) = mpsc::channel();
+                std::thread::Builder::new()
+                    .name("smsgate-sqlite-syncer".into())
+                    .spawn(move || syncer_loop(&wal, unsynced))
+                    .map_err(|err| StoreError::Other(format!("cannot start the SQLite syncer thread: {err}")))?;
+                Acks::AfterSync(synced)
+            }
+        };
+        std::thread::Builder::new()
+            .name("smsgate-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, queue, options, &writer_counters, &acks))
+            .map_err(|err| StoreError::Other(format!("cannot start the SQLite writer thread: {err}")))?;
+        Ok(SqliteStore {
+            jobs,
+            counters,
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
     }
 
-    /// Runs `work` on the writer connection.
+    /// Transactions and ingests the writer has committed so far.
+    pub fn commit_stats(&self) -> CommitStats {
+        CommitStats {
+            transactions: self.counters.transactions.load(Ordering::Relaxed),
+            ingests: self.counters.ingests.load(Ordering::Relaxed),
+            largest_batch: self.counters.largest_batch.load(Ordering::Relaxed),
+        }
+    }
+
+    fn writer_gone() -> StoreError {
+        StoreError::Unavailable("the SQLite writer has stopped".into())
+    }
+
+    /// Runs `work` on the writer connection, outside any batch.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let mut conn = self.writer.clone().lock_owned().await;
-        blocking(move || work(&mut conn).map_err(store_error)).await
+        let (reply, answer) = oneshot::channel();
+        let job = Job::Run(Box::new(move |conn: &mut Connection| {
+            let _ = reply.send(work(conn).map_err(store_error));
+        }));
+        self.jobs.send(job).map_err(|_| Self::writer_gone())?;
+        answer.await.map_err(|_| Self::writer_gone())?
     }
 
     /// Runs `work` on a read connection (a free one if there is one).
@@ -95,14 +191,14 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        if self.readers.is_empty() {
+            return self.write(work).await;
+        }
         let mut conn = self.reader().await;
         blocking(move || work(&mut conn).map_err(store_error)).await
     }
 
     async fn reader(&self) -> OwnedMutexGuard<Connection> {
-        if self.readers.is_empty() {
-            return self.writer.clone().lock_owned().await;
-        }
         for reader in &self.readers {
             if let Ok(conn) = reader.clone().try_lock_owned() {
                 return conn;
@@ -111,6 +207,210 @@ impl SqliteStore {
         let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         self.readers[i].clone().lock_owned().await
     }
+}
+
+/// The writer thread: runs jobs until the store (every sender) is dropped.
+fn writer_loop(
+    mut conn: Connection,
+    queue: mpsc::Receiver<Job>,
+    options: CommitOptions,
+    counters: &Counters,
+    acks: &Acks,
+) {
+    let mut batch: Vec<(Box<Ingest>, Reply<IngestOutcome>)> = Vec::with_capacity(options.commit_batch);
+    let mut next: Option<Job> = None;
+    loop {
+        let first = match next.take() {
+            Some(job) => job,
+            None => match queue.recv() {
+                Ok(job) => job,
+                Err(mpsc::RecvError) => return,
+            },
+        };
+        let (ingest, reply) = match first {
+            Job::Run(work) => {
+                // Outside the batches, the commit itself flushes to disk.
+                let durable = matches!(acks, Acks::AfterSync(_));
+                if durable {
+                    let _ = conn.execute_batch("PRAGMA synchronous = FULL");
+                }
+                work(&mut conn);
+                if durable {
+                    let _ = conn.execute_batch("PRAGMA synchronous = NORMAL");
+                }
+                continue;
+            }
+            Job::Ingest(ingest, reply) => (ingest, reply),
+        };
+        batch.push((ingest, reply));
+        // Take what is queued, then wait (bounded) for more. The wait is a
+        // sleep in short slices rather than a blocking receive: a sender
+        // then never has to wake this thread, one system call per request.
+        let deadline = Instant::now() + options.commit_wait;
+        'gather: while batch.len() < options.commit_batch {
+            match queue.try_recv() {
+                Ok(Job::Ingest(ingest, reply)) => batch.push((ingest, reply)),
+                Ok(other) => {
+                    // Not part of a batch: run it after this one commits.
+                    next = Some(other);
+                    break 'gather;
+                }
+                Err(mpsc::TryRecvError::Disconnected) => break 'gather,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break 'gather;
+                    }
+                    std::thread::sleep(left.min(GATHER_SLICE));
+                }
+            }
+        }
+        commit_batch(&mut conn, &mut batch, counters, acks);
+    }
+}
+
+type Answers = Vec<(Reply<IngestOutcome>, Result<IngestOutcome, StoreError>)>;
+
+/// When the answers to a committed batch go out.
+enum Acks {
+    /// At once (an in-memory database: there is nothing to flush).
+    Now,
+    /// Once the syncer has flushed the write-ahead log.
+    AfterSync(mpsc::Sender<Answers>),
+}
+
+fn answer(answers: Answers) {
+    for (reply, result) in answers {
+        let _ = reply.send(result);
+    }
+}
+
+/// The syncer thread: flushes the write-ahead log to disk (one `fdatasync`
+/// for every batch committed since the last one), then answers the
+/// ingests of those batches. The writer commits with `synchronous=NORMAL`
+/// (no flush of its own) and goes on with the next batch meanwhile, so the
+/// flush of one batch overlaps the work of the next: an ingest is still
+/// answered only once its commit is on disk. A failed flush is sticky (the
+/// kernel may drop the unwritten pages and report success next time): from
+/// then on nothing is acknowledged until the store is reopened.
+fn syncer_loop(wal: &Path, unsynced: mpsc::Receiver<Answers>) {
+    let mut file: Option<std::fs::File> = None;
+    let mut failed: Option<String> = None;
+    while let Ok(first) = unsynced.recv() {
+        let mut answers = first;
+        while let Ok(more) = unsynced.try_recv() {
+            answers.extend(more);
+        }
+        if failed.is_none()
+            && let Err(err) = sync(&mut file, wal)
+        {
+            failed = Some(format!("cannot flush {} to disk: {err}", wal.display()));
+        }
+        match &failed {
+            None => answer(answers),
+            Some(error) => answer(
+                answers
+                    .into_iter()
+                    .map(|(reply, _)| (reply, Err(StoreError::Unavailable(error.clone()))))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Flushes the write-ahead log (every write to it before this call).
+fn sync(file: &mut Option<std::fs::File>, wal: &Path) -> std::io::Result<()> {
+    let file = match file {
+        Some(file) => file,
+        None => file.insert(std::fs::File::open(wal)?),
+    };
+    file.sync_data()
+}
+
+/// Commits `batch` in one transaction and answers every ingest of it
+/// (through the syncer, for a file).
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &mut Vec<(Box<Ingest>, Reply<IngestOutcome>)>,
+    counters: &Counters,
+    acks: &Acks,
+) {
+    let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(batch.len());
+    let committed = run_batch(conn, batch, &mut results);
+    let size = batch.len() as u64;
+    match committed {
+        Ok(()) => {
+            counters.transactions.fetch_add(1, Ordering::Relaxed);
+            let stored = results.iter().filter(|r| r.is_ok()).count() as u64;
+            counters.ingests.fetch_add(stored, Ordering::Relaxed);
+            counters.largest_batch.fetch_max(size, Ordering::Relaxed);
+            let answers: Vec<_> = batch.drain(..).map(|(_, reply)| reply).zip(results).collect();
+            match acks {
+                Acks::Now => answer(answers),
+                Acks::AfterSync(syncer) => {
+                    if let Err(mpsc::SendError(answers)) = syncer.send(answers) {
+                        let error = StoreError::Unavailable("the SQLite syncer has stopped".into());
+                        answer(
+                            answers
+                                .into_iter()
+                                .map(|(reply, _)| (reply, Err(error.clone())))
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        Err(error) => {
+            // Nothing of the batch is stored: every request of it is told
+            // to retry, never acknowledged.
+            let message = error.to_string();
+            for (_, reply) in batch.drain(..) {
+                let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
+            }
+        }
+    }
+}
+
+/// Runs a statement without parameters or results, prepared once.
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(store_error)
+}
+
+/// Runs the batch: `Ok` once COMMIT returned, with one result per ingest in
+/// `results`; `Err` if the transaction as a whole did not commit.
+fn run_batch(
+    conn: &mut Connection,
+    batch: &[(Box<Ingest>, Reply<IngestOutcome>)],
+    results: &mut Vec<Result<IngestOutcome, StoreError>>,
+) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(store_error)?;
+    for (ingest, _) in batch {
+        run(&tx, "SAVEPOINT ingest")?;
+        match ingest_in_tx(&tx, ingest) {
+            Ok(outcome) => {
+                run(&tx, "RELEASE ingest")?;
+                results.push(Ok(outcome));
+            }
+            Err(err) => {
+                // Some errors (I/O, full disk) roll back the whole
+                // transaction: then the batch fails as a whole.
+                if tx.is_autocommit() {
+                    return Err(store_error(err));
+                }
+                run(&tx, "ROLLBACK TO ingest")?;
+                run(&tx, "RELEASE ingest")?;
+                results.push(Err(store_error(err)));
+            }
+        }
+    }
+    // A failed COMMIT is an error (and the transaction is rolled back when
+    // `tx` drops): never an acknowledged outcome.
+    tx.commit().map_err(store_error)
 }
 
 async fn blocking<T, F>(work: F) -> Result<T, StoreError>
@@ -135,8 +435,14 @@ fn configure_writer(conn: &Connection, in_memory: bool) -> Result<(), StoreError
             "cannot put the database in WAL mode (journal mode is `{mode}`); is it on a network file system?"
         )));
     }
-    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-        .map_err(store_error)
+    // temp_store: the savepoints' statement journal stays in memory.
+    // A file's batches are flushed by the syncer thread before anything is
+    // acknowledged (see `syncer_loop`), so its commits do not flush.
+    let synchronous = if in_memory { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+    ))
+    .map_err(store_error)
 }
 
 /// Applies the migrations the database lacks, in one transaction; a second
@@ -204,28 +510,32 @@ const INSERT_STATUS_EVENT: &str = "
 
 /// The compare-and-set that moves a message's status, run after its new
 /// event is inserted. The status becomes the event's only if the event's
-/// precedence key is greater; `status_at` is recomputed as the earliest
-/// provider time among the stored events carrying the resulting status. Both
-/// are functions of the set of stored events, so the result does not depend
-/// on arrival order. The keys compare bytewise (SQLite's BINARY collation;
-/// PostgreSQL needs `COLLATE "C"` on `status_key`).
+/// precedence key is greater. The keys compare bytewise (SQLite's BINARY
+/// collation; PostgreSQL needs `COLLATE "C"` on `status_key`).
 const UPSERT_MESSAGE: &str = r#"
-    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-            (SELECT MIN(e.occurred_at) FROM status_events e
-             WHERE e.provider = ?1 AND e.message_id = ?2 AND e.status = ?6))
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
     ON CONFLICT (provider, message_id) DO UPDATE SET
         status = CASE WHEN excluded.status_key > messages.status_key
                       THEN excluded.status ELSE messages.status END,
         status_key = CASE WHEN excluded.status_key > messages.status_key
                           THEN excluded.status_key ELSE messages.status_key END,
-        status_at = (SELECT MIN(e.occurred_at) FROM status_events e
-                     WHERE e.provider = excluded.provider AND e.message_id = excluded.message_id
-                       AND e.status = CASE WHEN excluded.status_key > messages.status_key
-                                           THEN excluded.status ELSE messages.status END),
         client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
         "to" = COALESCE(messages."to", excluded."to"),
         "from" = COALESCE(messages."from", excluded."from")"#;
+
+/// Then `status_at` is recomputed as the earliest provider time among the
+/// stored events carrying the resulting status. Status and `status_at` are
+/// both functions of the set of stored events, so the result does not
+/// depend on arrival order. (A separate statement: with the subquery inside
+/// the upsert, SQLite re-prepared the upsert on every execution, which cost
+/// more than the rest of an ingest.)
+const SET_STATUS_AT: &str = "
+    UPDATE messages SET status_at =
+        (SELECT MIN(e.occurred_at) FROM status_events e
+         WHERE e.provider = messages.provider AND e.message_id = messages.message_id
+           AND e.status = messages.status)
+    WHERE provider = ?1 AND message_id = ?2";
 
 const INSERT_INBOUND: &str = r#"
     INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
@@ -237,10 +547,10 @@ const INSERT_INBOUND: &str = r#"
 const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
 const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
 
-/// Stores one ingest inside an open write transaction: the raw request, then
-/// each event not stored before with its feed row (and, for a status event,
-/// the message's compare-and-set). The caller commits.
-fn ingest_in_tx(tx: &Transaction<'_>, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
+/// Stores one ingest inside an open write transaction (its savepoint): the
+/// raw request, then each event not stored before with its feed row (and,
+/// for a status event, the message's compare-and-set). The caller commits.
+fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
     let raw = &ingest.raw;
     let quarantine_error = match &ingest.parsed {
         Parsed::Quarantined { error } => Some(error.as_str()),
@@ -271,7 +581,7 @@ fn ingest_in_tx(tx: &Transaction<'_>, ingest: &Ingest) -> rusqlite::Result<Inges
     Ok(outcome)
 }
 
-fn insert_raw_request(tx: &Transaction<'_>, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
+fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
     tx.prepare_cached(INSERT_RAW_REQUEST)?.query_row(
         params![
             raw.provider.as_str(),
@@ -289,7 +599,7 @@ fn insert_raw_request(tx: &Transaction<'_>, raw: &RawRequest, quarantine_error: 
 
 /// Returns whether the event was new (false: a duplicate, nothing changed).
 fn insert_status_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     event: &StatusEvent,
     received_at: i64,
     raw_request_id: i64,
@@ -329,12 +639,14 @@ fn insert_status_event(
         status,
         event.status.precedence_key(event.occurred_at),
     ])?;
+    tx.prepare_cached(SET_STATUS_AT)?
+        .execute(params![provider, event.message_id])?;
     Ok(true)
 }
 
 /// Returns whether the message was new.
 fn insert_inbound(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     message: &InboundMessage,
     received_at: i64,
     raw_request_id: i64,
@@ -518,15 +830,13 @@ fn quarantined_request(row: &Row<'_>) -> rusqlite::Result<QuarantinedRequest> {
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
-        self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let outcome = ingest_in_tx(&tx, &ingest)?;
-            // A failed COMMIT is an error (and the transaction is rolled
-            // back when `tx` drops): never an acknowledged outcome.
-            tx.commit()?;
-            Ok(outcome)
-        })
-        .await
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Ingest(Box::new(ingest), reply))
+            .map_err(|_| Self::writer_gone())?;
+        // Answered only after the batch holding this ingest committed (or
+        // with an error, and then nothing of it is stored).
+        answer.await.map_err(|_| Self::writer_gone())?
     }
 
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {
@@ -634,5 +944,66 @@ impl Store for SqliteStore {
             Ok(stored)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::StatementStatus;
+
+    #[test]
+    /// Re-preparing a statement costs more than running it: the ingest path must never do it.
+    fn ingest_statements_are_prepared_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let mut conn = Connection::open(&path).unwrap();
+        configure_writer(&conn, false).unwrap();
+        migrate(&mut conn).unwrap();
+        for i in 0..20 {
+            let tx = conn.transaction().unwrap();
+            let event = StatusEvent {
+                provider: Provider::Smarthive,
+                message_id: format!("m{i}"),
+                client_message_id: None,
+                to: None,
+                from: None,
+                status: Status::Delivered,
+                raw_status: Some("D".into()),
+                raw_code: None,
+                description: None,
+                occurred_at: Some(i),
+                channel: None,
+                dedup_key: format!("k{i}"),
+            };
+            let ingest = Ingest {
+                raw: RawRequest {
+                    provider: Provider::Smarthive,
+                    method: "POST".into(),
+                    path: "/x".into(),
+                    query: None,
+                    content_type: None,
+                    body: vec![1],
+                    received_at: 1,
+                },
+                parsed: Parsed::Events {
+                    status: vec![event],
+                    inbound: Vec::new(),
+                },
+            };
+            ingest_in_tx(&tx, &ingest).unwrap();
+            tx.commit().unwrap();
+        }
+        for (name, sql) in [
+            ("raw", INSERT_RAW_REQUEST),
+            ("status", INSERT_STATUS_EVENT),
+            ("feed", INSERT_FEED_STATUS),
+            ("upsert", UPSERT_MESSAGE),
+            ("status_at", SET_STATUS_AT),
+        ] {
+            let stmt = conn.prepare_cached(sql).unwrap();
+            assert_eq!(stmt.get_status(StatementStatus::Run), 20, "{name}");
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{name} is re-prepared");
+        }
     }
 }

@@ -1,0 +1,148 @@
+//! A server with the receiver's routes that stores nothing: every callback
+//! is answered 200 `{"status":"ok"}` without reading its body. It is the
+//! baseline of `cargo xtask bench ingest` (what dropshot and the loopback
+//! cost on their own), never something to point a provider at.
+
+use std::net::SocketAddr;
+
+use dropshot::{
+    Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, HttpResponseOk, HttpServer,
+    Path, Query, RequestContext, ServerBuilder,
+};
+use smsgate_receiver_api::extractors::{CallbackBody, CallbackQuery};
+use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
+use smsgate_receiver_api::{CallbackAck, Health, MessagePath, PageParams, ReceiverApi, receiver_api_mod};
+
+use crate::server::{Config, StartError};
+
+enum Noop {}
+
+type Ack = Result<HttpResponseOk<CallbackAck>, HttpError>;
+
+fn ok() -> Ack {
+    Ok(HttpResponseOk(CallbackAck::ok()))
+}
+
+fn nothing_here() -> HttpError {
+    HttpError::for_not_found(None, "the no-op server stores nothing".into())
+}
+
+impl ReceiverApi for Noop {
+    type Context = ();
+
+    async fn clickatell_sms_status_get(
+        _rqctx: RequestContext<()>,
+        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn clickatell_sms_status_post(
+        _rqctx: RequestContext<()>,
+        _body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn clickatell_sms_reply_get(
+        _rqctx: RequestContext<()>,
+        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn clickatell_sms_reply_post(
+        _rqctx: RequestContext<()>,
+        _body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn clickatell_one_api_status(
+        _rqctx: RequestContext<()>,
+        _body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniStatusCallbackRequest>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn clickatell_one_api_reply(
+        _rqctx: RequestContext<()>,
+        _body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniReplyCallbackRequest>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn smarthive_status(
+        _rqctx: RequestContext<()>,
+        _body: CallbackBody<smsgate::smarthive::callbacks::types::SmartHiveStatusCallback>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn clearline_status(
+        _rqctx: RequestContext<()>,
+        _body: CallbackBody<smsgate::clearline::callbacks::types::DeliveryStatusCallback>,
+    ) -> Ack {
+        ok()
+    }
+
+    async fn healthz(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<Health>, HttpError> {
+        Ok(HttpResponseOk(Health { status: "ok".into() }))
+    }
+
+    async fn metrics(_rqctx: RequestContext<()>) -> Result<http::Response<Body>, HttpError> {
+        http::Response::builder()
+            .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+            .body(Body::empty())
+            .map_err(|e| HttpError::for_internal_error(e.to_string()))
+    }
+
+    async fn get_message(
+        _rqctx: RequestContext<()>,
+        _path: Path<MessagePath>,
+    ) -> Result<HttpResponseOk<MessageView>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_events(
+        _rqctx: RequestContext<()>,
+        _query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<EventsPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_inbound(
+        _rqctx: RequestContext<()>,
+        _query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<InboundPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_quarantine(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<QuarantinePage>, HttpError> {
+        Err(nothing_here())
+    }
+}
+
+/// Starts the no-op server on `addr` (port 0: any free port), configured
+/// like the receiver (same logging level, body limit and handler mode).
+pub async fn start_noop(addr: SocketAddr) -> Result<HttpServer<()>, StartError> {
+    let log = ConfigLogging::StderrTerminal {
+        level: ConfigLoggingLevel::Critical,
+    }
+    .to_logger("smsgate-noop")
+    .expect("a stderr logger");
+    let api = receiver_api_mod::api_description::<Noop>().expect("the ReceiverApi trait is valid");
+    let config = ConfigDropshot {
+        bind_address: addr,
+        default_request_body_max_bytes: Config::DEFAULT_BODY_LIMIT,
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..Default::default()
+    };
+    ServerBuilder::new(api, (), log)
+        .config(config)
+        .start()
+        .map_err(|e| StartError {
+            addr,
+            message: e.to_string(),
+        })
+}
