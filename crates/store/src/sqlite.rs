@@ -318,13 +318,20 @@ fn syncer_loop(wal: &Path, unsynced: mpsc::Receiver<Answers>) {
     }
 }
 
-/// Flushes the write-ahead log (every write to it before this call).
+/// Flushes the write-ahead log (every write to it before this call). The
+/// file is reopened if the path no longer names the one held open: flushing
+/// a log SQLite had replaced would succeed and flush nothing that matters.
 fn sync(file: &mut Option<std::fs::File>, wal: &Path) -> std::io::Result<()> {
-    let file = match file {
-        Some(file) => file,
-        None => file.insert(std::fs::File::open(wal)?),
-    };
-    file.sync_data()
+    use std::os::unix::fs::MetadataExt;
+    let current = std::fs::metadata(wal)?;
+    let stale = file.as_ref().map(|f| {
+        f.metadata()
+            .map(|held| (held.dev(), held.ino()) != (current.dev(), current.ino()))
+    });
+    if stale.transpose()?.unwrap_or(true) {
+        *file = Some(std::fs::File::open(wal)?);
+    }
+    file.as_ref().expect("opened above").sync_data()
 }
 
 /// Commits `batch` in one transaction and answers every ingest of it
