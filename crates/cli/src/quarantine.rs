@@ -105,9 +105,16 @@ async fn replay(store: &dyn Store, dry_run: bool) -> anyhow::Result<()> {
                 );
             }
             Ok(callback) => {
+                let events = callback.status.len() + callback.inbound.len();
                 let outcome = store
                     .resolve_quarantined(request.id, callback.status, callback.inbound)
                     .await?;
+                // A resolve counts every event as stored or duplicate; none
+                // at all means another replay took the request first.
+                if events > 0 && outcome.status_events_stored + outcome.inbound_stored + outcome.duplicates == 0 {
+                    println!("already replayed {what} (by another replay meanwhile)");
+                    continue;
+                }
                 replayed += 1;
                 println!(
                     "replayed {what}: stored {} status events, {} inbound messages ({} already stored)",
