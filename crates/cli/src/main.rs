@@ -8,6 +8,7 @@
 
 mod events;
 mod messages;
+mod quarantine;
 mod serve;
 mod settings;
 mod source;
@@ -41,6 +42,9 @@ enum Command {
     /// Look at the event feed.
     #[command(subcommand)]
     Events(events::Command),
+    /// Look at quarantined callbacks, and replay them with the current parsers.
+    #[command(subcommand)]
+    Quarantine(quarantine::Command),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args, &file).await,
             Command::Messages(command) => messages::run(command, &file).await,
             Command::Events(command) => events::run(command, &file).await,
+            Command::Quarantine(command) => quarantine::run(command, &file).await,
         }
     });
     match result {

@@ -73,6 +73,30 @@ impl SourceArgs {
     }
 }
 
+/// `--database` alone, for the commands that need the store itself. The
+/// flag beats the environment (`SMSGATE_DATABASE`), which beats the config
+/// file, which beats the default.
+#[derive(clap::Args, Debug)]
+pub struct DatabaseArgs {
+    /// The store (e.g. sqlite:smsgate.db, postgres://USER@HOST/DB) [env: SMSGATE_DATABASE]
+    #[arg(long)]
+    database: Option<String>,
+}
+
+impl DatabaseArgs {
+    pub async fn open(self, file: &File) -> anyhow::Result<Arc<dyn Store>> {
+        let env = std::env::var("SMSGATE_DATABASE").ok().filter(|v| !v.trim().is_empty());
+        let url = self
+            .database
+            .or(env)
+            .or_else(|| file.database.clone())
+            .unwrap_or_else(|| settings::DEFAULT_DATABASE.into());
+        smsgate_store::open(&url)
+            .await
+            .with_context(|| format!("cannot open {url}"))
+    }
+}
+
 /// The generated client's types and the receiver's views are the same JSON.
 fn convert<From: serde::Serialize, To: serde::de::DeserializeOwned>(value: From) -> anyhow::Result<To> {
     Ok(serde_json::from_value(serde_json::to_value(value)?)?)

@@ -39,6 +39,24 @@ pub struct RawRequest {
     pub received_at: i64,
 }
 
+/// A stored raw request that was quarantined, as it arrived (secret
+/// removed), for re-parsing with the current code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRequest {
+    pub id: i64,
+    pub provider: Provider,
+    pub method: String,
+    pub path: String,
+    /// The query string without the callback secret.
+    pub query: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// Milliseconds since the epoch.
+    pub received_at: i64,
+    /// Why it was quarantined.
+    pub error: String,
+}
+
 /// What was made of a request's body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
@@ -126,6 +144,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Quarantined requests, oldest first.
     async fn quarantined(&self) -> Result<Vec<QuarantinedRequest>, StoreError>;
+
+    /// Quarantined raw requests with their bodies as bytes, oldest first.
+    async fn quarantined_raw(&self) -> Result<Vec<StoredRequest>, StoreError>;
+
+    /// Stores the events now parsed from quarantined request `id` and clears
+    /// its quarantine, in one transaction. The events are stored exactly as
+    /// an ingest stores them (dedup, feed rows, the status compare-and-set),
+    /// with the raw request's `received_at`. A request that is not (or no
+    /// longer) quarantined is left alone and the outcome is all zero, so a
+    /// replay that runs twice, or on two machines at once, stores nothing
+    /// twice.
+    async fn resolve_quarantined(
+        &self,
+        id: i64,
+        status: Vec<StatusEvent>,
+        inbound: Vec<InboundMessage>,
+    ) -> Result<IngestOutcome, StoreError>;
 
     /// The value stored under `key`, storing `value` first if there is none
     /// (used for generated secrets that must survive restarts).

@@ -41,7 +41,7 @@ use smsgate_receiver_api::views::{
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
-use crate::{Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
+use crate::{Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError, StoredRequest};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("postgres/migrations/0001_init.sql")];
@@ -258,53 +258,104 @@ impl PostgresStore {
             ..IngestOutcome::default()
         };
         if let Parsed::Events { status, inbound } = &ingest.parsed {
-            // Status events in lock order (see the module docs); feed rows
-            // in the order the events came.
-            let mut order: Vec<usize> = (0..status.len()).collect();
-            order.sort_by_cached_key(|&i| {
-                let e = &status[i];
-                (
-                    message_lock_key(e.provider, &e.message_id),
-                    e.provider.as_str(),
-                    e.message_id.clone(),
-                )
-            });
-            let mut status_ids = vec![None; status.len()];
-            for i in order {
-                let lock = (self.message_lock_class, &status[i]);
-                status_ids[i] = insert_status_event(&tx, lock, raw.received_at, raw_request_id).await?;
+            self.insert_events(&tx, status, inbound, raw.received_at, raw_request_id, &mut outcome)
+                .await?;
+        }
+        // A failed COMMIT is an error, never an acknowledged outcome.
+        tx.commit().await.map_err(pg_error)?;
+        Ok(outcome)
+    }
+
+    /// Stores each event not stored before, as an ingest does: status
+    /// events under their messages' locks (taken in lock order), then the
+    /// feed rows under the feed lock, last. Counts into `outcome`.
+    async fn insert_events(
+        &self,
+        tx: &Tx<'_>,
+        status: &[StatusEvent],
+        inbound: &[InboundMessage],
+        received_at: i64,
+        raw_request_id: i64,
+        outcome: &mut IngestOutcome,
+    ) -> Result<(), StoreError> {
+        // Status events in lock order (see the module docs); feed rows
+        // in the order the events came.
+        let mut order: Vec<usize> = (0..status.len()).collect();
+        order.sort_by_cached_key(|&i| {
+            let e = &status[i];
+            (
+                message_lock_key(e.provider, &e.message_id),
+                e.provider.as_str(),
+                e.message_id.clone(),
+            )
+        });
+        let mut status_ids = vec![None; status.len()];
+        for i in order {
+            let lock = (self.message_lock_class, &status[i]);
+            status_ids[i] = insert_status_event(tx, lock, received_at, raw_request_id).await?;
+        }
+        let mut order: Vec<usize> = (0..inbound.len()).collect();
+        order.sort_by(|&a, &b| {
+            (inbound[a].provider.as_str(), &inbound[a].message_id)
+                .cmp(&(inbound[b].provider.as_str(), &inbound[b].message_id))
+        });
+        let mut inbound_ids = vec![None; inbound.len()];
+        for i in order {
+            inbound_ids[i] = insert_inbound(tx, &inbound[i], received_at, raw_request_id).await?;
+        }
+        outcome.status_events_stored = status_ids.iter().flatten().count();
+        outcome.inbound_stored = inbound_ids.iter().flatten().count();
+        outcome.duplicates = status.len() + inbound.len() - outcome.status_events_stored - outcome.inbound_stored;
+        if outcome.status_events_stored + outcome.inbound_stored > 0 {
+            // Last writes before the commit: see FEED_LOCK.
+            tx.execute(FEED_LOCK, &[]).await.map_err(pg_error)?;
+            let feed_status = tx
+                .prepare_cached("INSERT INTO feed (status_event_id) VALUES ($1)")
+                .await
+                .map_err(pg_error)?;
+            for id in status_ids.iter().flatten() {
+                tx.execute(&feed_status, &[id]).await.map_err(pg_error)?;
             }
-            let mut order: Vec<usize> = (0..inbound.len()).collect();
-            order.sort_by(|&a, &b| {
-                (inbound[a].provider.as_str(), &inbound[a].message_id)
-                    .cmp(&(inbound[b].provider.as_str(), &inbound[b].message_id))
-            });
-            let mut inbound_ids = vec![None; inbound.len()];
-            for i in order {
-                inbound_ids[i] = insert_inbound(&tx, &inbound[i], raw.received_at, raw_request_id).await?;
-            }
-            outcome.status_events_stored = status_ids.iter().flatten().count();
-            outcome.inbound_stored = inbound_ids.iter().flatten().count();
-            outcome.duplicates = status.len() + inbound.len() - outcome.status_events_stored - outcome.inbound_stored;
-            if outcome.status_events_stored + outcome.inbound_stored > 0 {
-                // Last writes before the commit: see FEED_LOCK.
-                tx.execute(FEED_LOCK, &[]).await.map_err(pg_error)?;
-                let feed_status = tx
-                    .prepare_cached("INSERT INTO feed (status_event_id) VALUES ($1)")
-                    .await
-                    .map_err(pg_error)?;
-                for id in status_ids.iter().flatten() {
-                    tx.execute(&feed_status, &[id]).await.map_err(pg_error)?;
-                }
-                let feed_inbound = tx
-                    .prepare_cached("INSERT INTO feed (inbound_id) VALUES ($1)")
-                    .await
-                    .map_err(pg_error)?;
-                for id in inbound_ids.iter().flatten() {
-                    tx.execute(&feed_inbound, &[id]).await.map_err(pg_error)?;
-                }
+            let feed_inbound = tx
+                .prepare_cached("INSERT INTO feed (inbound_id) VALUES ($1)")
+                .await
+                .map_err(pg_error)?;
+            for id in inbound_ids.iter().flatten() {
+                tx.execute(&feed_inbound, &[id]).await.map_err(pg_error)?;
             }
         }
+        Ok(())
+    }
+
+    async fn resolve_now(
+        &self,
+        id: i64,
+        status: &[StatusEvent],
+        inbound: &[InboundMessage],
+    ) -> Result<IngestOutcome, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_error)?;
+        let mut outcome = IngestOutcome::default();
+        // The row lock makes a concurrent replay of the same request wait
+        // for this one; under READ COMMITTED it then re-checks the
+        // condition, finds the quarantine cleared, and stores nothing.
+        let row = tx
+            .query_opt(
+                "SELECT received_at FROM raw_requests WHERE id = $1 AND quarantine_error IS NOT NULL FOR UPDATE",
+                &[&id],
+            )
+            .await
+            .map_err(pg_error)?;
+        let Some(row) = row else {
+            return Ok(outcome);
+        };
+        let received_at: i64 = get(&row, 0)?;
+        tx.execute("UPDATE raw_requests SET quarantine_error = NULL WHERE id = $1", &[&id])
+            .await
+            .map_err(pg_error)?;
+        // The feed rows stay the last writes before the commit (FEED_LOCK).
+        self.insert_events(&tx, status, inbound, received_at, id, &mut outcome)
+            .await?;
         // A failed COMMIT is an error, never an acknowledged outcome.
         tx.commit().await.map_err(pg_error)?;
         Ok(outcome)
@@ -789,6 +840,46 @@ impl Store for PostgresStore {
                 .collect()
         })
         .await
+    }
+
+    async fn quarantined_raw(&self) -> Result<Vec<StoredRequest>, StoreError> {
+        self.within_deadline(async {
+            let client = self.client().await?;
+            client
+                .query(
+                    "SELECT id, provider, method, path, query, content_type, body, received_at, quarantine_error
+                     FROM raw_requests WHERE quarantine_error IS NOT NULL
+                     ORDER BY id",
+                    &[],
+                )
+                .await
+                .map_err(pg_error)?
+                .iter()
+                .map(|row| {
+                    Ok(StoredRequest {
+                        id: get(row, 0)?,
+                        provider: column(row, 1, Provider::parse)?,
+                        method: get(row, 2)?,
+                        path: get(row, 3)?,
+                        query: get(row, 4)?,
+                        content_type: get(row, 5)?,
+                        body: get(row, 6)?,
+                        received_at: get(row, 7)?,
+                        error: get(row, 8)?,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn resolve_quarantined(
+        &self,
+        id: i64,
+        status: Vec<StatusEvent>,
+        inbound: Vec<InboundMessage>,
+    ) -> Result<IngestOutcome, StoreError> {
+        self.within_deadline(self.resolve_now(id, &status, &inbound)).await
     }
 
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {

@@ -44,7 +44,7 @@ use smsgate_receiver_api::views::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use crate::{CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError};
+use crate::{CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError, StoredRequest};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
@@ -571,20 +571,56 @@ fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result<IngestOutc
     let Parsed::Events { status, inbound } = &ingest.parsed else {
         return Ok(outcome);
     };
+    insert_events(tx, status, inbound, raw.received_at, raw_request_id, &mut outcome)?;
+    Ok(outcome)
+}
+
+/// Stores each event not stored before with its feed row (and, for a status
+/// event, the message's compare-and-set), counting into `outcome`.
+fn insert_events(
+    tx: &Connection,
+    status: &[StatusEvent],
+    inbound: &[InboundMessage],
+    received_at: i64,
+    raw_request_id: i64,
+    outcome: &mut IngestOutcome,
+) -> rusqlite::Result<()> {
     for event in status {
-        if insert_status_event(tx, event, raw.received_at, raw_request_id)? {
+        if insert_status_event(tx, event, received_at, raw_request_id)? {
             outcome.status_events_stored += 1;
         } else {
             outcome.duplicates += 1;
         }
     }
     for message in inbound {
-        if insert_inbound(tx, message, raw.received_at, raw_request_id)? {
+        if insert_inbound(tx, message, received_at, raw_request_id)? {
             outcome.inbound_stored += 1;
         } else {
             outcome.duplicates += 1;
         }
     }
+    Ok(())
+}
+
+/// Stores the events of quarantined request `id` and clears its quarantine,
+/// inside an open write transaction; nothing when it is not quarantined.
+fn resolve_in_tx(
+    tx: &Connection,
+    id: i64,
+    status: &[StatusEvent],
+    inbound: &[InboundMessage],
+) -> rusqlite::Result<IngestOutcome> {
+    let mut outcome = IngestOutcome::default();
+    let received_at: Option<i64> = tx
+        .prepare_cached("SELECT received_at FROM raw_requests WHERE id = ?1 AND quarantine_error IS NOT NULL")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    let Some(received_at) = received_at else {
+        return Ok(outcome);
+    };
+    insert_events(tx, status, inbound, received_at, id, &mut outcome)?;
+    tx.prepare_cached("UPDATE raw_requests SET quarantine_error = NULL WHERE id = ?1")?
+        .execute([id])?;
     Ok(outcome)
 }
 
@@ -817,6 +853,25 @@ fn message_event(row: &Row<'_>) -> rusqlite::Result<MessageEventView> {
     })
 }
 
+const QUARANTINED_RAW: &str = "
+    SELECT id, provider, method, path, query, content_type, body, received_at, quarantine_error
+    FROM raw_requests WHERE quarantine_error IS NOT NULL
+    ORDER BY id";
+
+fn stored_request(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
+    Ok(StoredRequest {
+        id: row.get(0)?,
+        provider: column(row, 1, Provider::parse)?,
+        method: row.get(2)?,
+        path: row.get(3)?,
+        query: row.get(4)?,
+        content_type: row.get(5)?,
+        body: row.get(6)?,
+        received_at: row.get(7)?,
+        error: row.get(8)?,
+    })
+}
+
 fn quarantined_request(row: &Row<'_>) -> rusqlite::Result<QuarantinedRequest> {
     let body: Vec<u8> = row.get(6)?;
     let body = match String::from_utf8(body) {
@@ -932,6 +987,33 @@ impl Store for SqliteStore {
             )?
             .query_map([], quarantined_request)?
             .collect()
+        })
+        .await
+    }
+
+    async fn quarantined_raw(&self) -> Result<Vec<StoredRequest>, StoreError> {
+        self.read(|conn| {
+            conn.prepare_cached(QUARANTINED_RAW)?
+                .query_map([], stored_request)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn resolve_quarantined(
+        &self,
+        id: i64,
+        status: Vec<StatusEvent>,
+        inbound: Vec<InboundMessage>,
+    ) -> Result<IngestOutcome, StoreError> {
+        // On the writer thread, between batches, in a transaction of its
+        // own that flushes on commit (see `write`): the single-writer rule
+        // holds, and the answer leaves only once the commit is on disk.
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let outcome = resolve_in_tx(&tx, id, &status, &inbound)?;
+            tx.commit()?;
+            Ok(outcome)
         })
         .await
     }
