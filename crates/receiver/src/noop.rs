@@ -5,15 +5,12 @@
 
 use std::net::SocketAddr;
 
-use dropshot::{
-    Body, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, HttpResponseOk, HttpServer,
-    Path, Query, RequestContext, ServerBuilder,
-};
+use dropshot::{Body, HttpError, HttpResponseOk, HttpServer, Path, Query, RequestContext};
 use smsgate_receiver_api::extractors::{CallbackBody, CallbackQuery};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
 use smsgate_receiver_api::{CallbackAck, Health, MessagePath, PageParams, ReceiverApi, receiver_api_mod};
 
-use crate::server::{Config, StartError};
+use crate::server::{Config, StartError, start_server};
 
 enum Noop {}
 
@@ -124,25 +121,8 @@ impl ReceiverApi for Noop {
 }
 
 /// Starts the no-op server on `addr` (port 0: any free port), configured
-/// like the receiver (same logging level, body limit and handler mode).
+/// like the receiver (the same `start_server`).
 pub async fn start_noop(addr: SocketAddr) -> Result<HttpServer<()>, StartError> {
-    let log = ConfigLogging::StderrTerminal {
-        level: ConfigLoggingLevel::Critical,
-    }
-    .to_logger("smsgate-noop")
-    .expect("a stderr logger");
     let api = receiver_api_mod::api_description::<Noop>().expect("the ReceiverApi trait is valid");
-    let config = ConfigDropshot {
-        bind_address: addr,
-        default_request_body_max_bytes: Config::DEFAULT_BODY_LIMIT,
-        default_handler_task_mode: HandlerTaskMode::Detached,
-        ..Default::default()
-    };
-    ServerBuilder::new(api, (), log)
-        .config(config)
-        .start()
-        .map_err(|e| StartError {
-            addr,
-            message: e.to_string(),
-        })
+    start_server(api, (), addr, Config::DEFAULT_BODY_LIMIT)
 }

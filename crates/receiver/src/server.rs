@@ -127,15 +127,6 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
         None => vec![(config.listen, Surfaces::Both)],
         Some(api) => vec![(config.listen, Surfaces::Callbacks), (api, Surfaces::Query)],
     };
-    // dropshot's own log lines carry the request URI, and callback URIs carry
-    // the secret (`?token=`): it logs only what would stop the server, and
-    // smsgate logs each request's outcome itself through tracing, secret-free.
-    // (Its per-request INFO lines would also halve throughput.)
-    let log = ConfigLogging::StderrTerminal {
-        level: ConfigLoggingLevel::Critical,
-    }
-    .to_logger("smsgate-receiver")
-    .expect("a stderr logger");
     let mut servers = Vec::new();
     for (addr, surfaces) in listeners {
         let context = ReceiverContext {
@@ -146,23 +137,42 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             surfaces,
         };
         let api = receiver_api_mod::api_description::<Receiver>().expect("the ReceiverApi trait is valid");
-        let dropshot_config = ConfigDropshot {
-            bind_address: addr,
-            // Callback bodies are read by smsgate itself (413 over the
-            // limit); this bounds the query API's bodies (it has none).
-            default_request_body_max_bytes: config.body_limit,
-            // A provider that hangs up must not cancel a commit half-way.
-            default_handler_task_mode: HandlerTaskMode::Detached,
-            ..Default::default()
-        };
-        let server = ServerBuilder::new(api, context, log.clone())
-            .config(dropshot_config)
-            .start()
-            .map_err(|e| StartError {
-                addr,
-                message: e.to_string(),
-            })?;
-        servers.push(server);
+        servers.push(start_server(api, context, addr, config.body_limit)?);
     }
     Ok(Running { servers, metrics })
+}
+
+/// Starts one dropshot server the way every smsgate listener runs (the
+/// receiver's, and the benchmark's no-op baseline, so that they compare).
+pub(crate) fn start_server<C: dropshot::ServerContext>(
+    api: dropshot::ApiDescription<C>,
+    context: C,
+    addr: SocketAddr,
+    body_limit: usize,
+) -> Result<HttpServer<C>, StartError> {
+    // dropshot's own log lines carry the request URI, and callback URIs carry
+    // the secret (`?token=`): it logs only what would stop the server, and
+    // smsgate logs each request's outcome itself through tracing, secret-free.
+    // (Its per-request INFO lines would also halve throughput.)
+    let log = ConfigLogging::StderrTerminal {
+        level: ConfigLoggingLevel::Critical,
+    }
+    .to_logger("smsgate")
+    .expect("a stderr logger");
+    let config = ConfigDropshot {
+        bind_address: addr,
+        // Callback bodies are read by smsgate itself (413 over the limit);
+        // this bounds the query API's bodies (it has none).
+        default_request_body_max_bytes: body_limit,
+        // A provider that hangs up must not cancel a commit half-way.
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..Default::default()
+    };
+    ServerBuilder::new(api, context, log)
+        .config(config)
+        .start()
+        .map_err(|e| StartError {
+            addr,
+            message: e.to_string(),
+        })
 }
