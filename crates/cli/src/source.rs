@@ -38,7 +38,6 @@ impl SourceArgs {
     /// Environment variables are read here rather than by clap, so that an
     /// exported SMSGATE_DATABASE does not clash with a `--server` flag.
     fn resolve(self, file: &File) -> Where {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let candidates = [
             self.server.map(Where::Server),
             self.database.map(Where::Database),
@@ -64,11 +63,7 @@ impl SourceArgs {
                     token,
                 )))
             }
-            Where::Database(url) => Ok(Source::Store(
-                smsgate_store::open(&url)
-                    .await
-                    .with_context(|| format!("cannot open {url}"))?,
-            )),
+            Where::Database(url) => Ok(Source::Store(open_store(&url).await?)),
         }
     }
 }
@@ -85,16 +80,25 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     pub async fn open(self, file: &File) -> anyhow::Result<Arc<dyn Store>> {
-        let env = std::env::var("SMSGATE_DATABASE").ok().filter(|v| !v.trim().is_empty());
         let url = self
             .database
-            .or(env)
+            .or_else(|| env("SMSGATE_DATABASE"))
             .or_else(|| file.database.clone())
             .unwrap_or_else(|| settings::DEFAULT_DATABASE.into());
-        smsgate_store::open(&url)
-            .await
-            .with_context(|| format!("cannot open {url}"))
+        open_store(&url).await
     }
+}
+
+/// An environment variable's value, unless it is unset or blank. Read here
+/// rather than by clap, so that an exported variable never clashes with a flag.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    smsgate_store::open(url)
+        .await
+        .with_context(|| format!("cannot open {url}"))
 }
 
 /// The generated client's types and the receiver's views are the same JSON.
