@@ -128,27 +128,38 @@ fn generated_document(root: &Path, path: &str, wanted: &str, mode: Mode) -> ApiR
         return report;
     }
     match mode {
-        Mode::Check => {
-            report.files.push(format!(
-                "{path} is OUT OF DATE: run `cargo xtask regen --accept` and commit"
-            ));
-            report.exit_code = exit::STALE_FILES;
-        }
-        Mode::DryRun => report
-            .files
-            .push(format!("{path} would change (run with --accept to write)")),
-        Mode::Accept { .. } => {
-            let written = file
-                .parent()
-                .map_or(Ok(()), fs::create_dir_all)
-                .and_then(|()| fs::write(&file, wanted));
-            match written {
-                Ok(()) => report.files.push(format!("{path} updated")),
-                Err(e) => fail(&mut report, format!("cannot write {path}: {e}"), exit::IMPORT_FAILURE),
-            }
-        }
+        Mode::Check | Mode::DryRun => report_stale(&mut report, path, mode),
+        Mode::Accept { .. } => write_file(&mut report, root, path, wanted),
     }
     report
+}
+
+/// A committed file that is not what it should be: out of date under
+/// `--check` (exit 4), a pending change in a dry run.
+fn report_stale(report: &mut ApiReport, path: &str, mode: Mode) {
+    if mode == Mode::Check {
+        report.files.push(format!(
+            "{path} is OUT OF DATE: run `cargo xtask regen --accept` and commit"
+        ));
+        report.exit_code = report.exit_code.max(exit::STALE_FILES);
+    } else {
+        report
+            .files
+            .push(format!("{path} would change (run with --accept to write)"));
+    }
+}
+
+/// Writes `text` to `root/path` (creating its folder), reporting it.
+fn write_file(report: &mut ApiReport, root: &Path, path: &str, text: &str) {
+    let file = root.join(path);
+    match file
+        .parent()
+        .map_or(Ok(()), fs::create_dir_all)
+        .and_then(|()| fs::write(&file, text))
+    {
+        Ok(()) => report.files.push(format!("{path} updated")),
+        Err(e) => fail(report, format!("cannot write {path}: {e}"), exit::IMPORT_FAILURE),
+    }
 }
 
 fn fail(report: &mut ApiReport, error: String, code: u8) {
@@ -186,16 +197,9 @@ fn settle_files(
         return;
     }
     match mode {
-        Mode::Check => {
-            report.files.push(format!(
-                "{spec} is OUT OF DATE: run `cargo xtask regen --accept` and commit"
-            ));
-            report.exit_code = report.exit_code.max(exit::STALE_FILES);
-        }
+        Mode::Check => report_stale(report, &spec, mode),
         Mode::DryRun => {
-            report
-                .files
-                .push(format!("{spec} would change (run with --accept to write)"));
+            report_stale(report, &spec, mode);
             if errors > 0 {
                 report.exit_code = report.exit_code.max(exit::UNACCEPTED);
             }
@@ -214,25 +218,10 @@ fn settle_files(
                 report.exit_code = exit::UNACCEPTED;
                 return;
             }
-            let mut write = |path: std::path::PathBuf, text: &str, what: String| match fs::write(&path, text) {
-                Ok(()) => report.files.push(what),
-                Err(e) => {
-                    report.errors.push(format!("cannot write {}: {e}", path.display()));
-                    report.exit_code = exit::IMPORT_FAILURE;
-                }
-            };
             if let Some(text) = new_upstream {
-                write(
-                    effective::upstream_path(root, api),
-                    text,
-                    format!("{} updated", effective::upstream_name(api)),
-                );
+                write_file(report, root, &effective::upstream_name(api), text);
             }
-            write(
-                effective::effective_path(root, api),
-                &built.to_json(),
-                format!("{spec} updated"),
-            );
+            write_file(report, root, &spec, &built.to_json());
         }
     }
 }
