@@ -13,6 +13,7 @@
 //!
 //! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
 
+mod page;
 mod postgres;
 mod sqlite;
 

@@ -32,7 +32,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use base64::Engine as _;
+use crate::page::{body_text, parse_cursor, refuse_cursor_from_the_future, sql_limit};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::{
@@ -578,39 +578,9 @@ async fn insert_inbound(
     row.map(|row| row.try_get(0).map_err(pg_error)).transpose()
 }
 
-/// A feed cursor: a feed `seq` in decimal, as in `sqlite.rs`.
-fn parse_cursor(after: Option<&str>) -> Result<(i64, String), StoreError> {
-    match after {
-        None => Ok((0, "0".to_string())),
-        Some(text) => {
-            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(StoreError::BadCursor(text.to_string()));
-            }
-            let seq = text
-                .parse::<i64>()
-                .map_err(|_| StoreError::BadCursor(text.to_string()))?;
-            Ok((seq, text.to_string()))
-        }
-    }
-}
-
 /// The highest feed `seq` ever handed out (a sequence never hands one out
 /// twice, committed or not).
 const NEWEST_SEQ: &str = "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM feed_seq";
-
-/// A cursor past every seq ever handed out cannot come from this store
-/// (say, the database was replaced): refused, as in `sqlite.rs`.
-fn refuse_cursor_from_the_future(after: i64, newest: i64, text: &str) -> Result<(), StoreError> {
-    if after > newest {
-        Err(StoreError::BadCursor(text.to_string()))
-    } else {
-        Ok(())
-    }
-}
-
-fn sql_limit(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
-}
 
 fn get<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, idx: usize) -> Result<T, StoreError> {
     row.try_get(idx).map_err(pg_error)
@@ -698,10 +668,7 @@ fn message_event(row: &Row) -> Result<MessageEventView, StoreError> {
 
 fn quarantined_request(row: &Row) -> Result<QuarantinedRequest, StoreError> {
     let body: Vec<u8> = get(row, 6)?;
-    let body = match String::from_utf8(body) {
-        Ok(text) => text,
-        Err(err) => base64::engine::general_purpose::STANDARD.encode(err.as_bytes()),
-    };
+    let body = body_text(body);
     Ok(QuarantinedRequest {
         id: get(row, 0)?,
         provider: column(row, 1, Provider::parse)?,

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use crate::page::{body_text, parse_cursor, refuse_cursor_from_the_future, sql_limit};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
@@ -721,43 +721,10 @@ fn insert_inbound(
     Ok(true)
 }
 
-/// A feed cursor: a feed `seq` in decimal. Anything else is a bad cursor
-/// (`+1`, `-1`, ` 1` included), so that cursors stay one spelling per
-/// position.
-fn parse_cursor(after: Option<&str>) -> Result<(i64, String), StoreError> {
-    match after {
-        None => Ok((0, "0".to_string())),
-        Some(text) => {
-            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(StoreError::BadCursor(text.to_string()));
-            }
-            let seq = text
-                .parse::<i64>()
-                .map_err(|_| StoreError::BadCursor(text.to_string()))?;
-            Ok((seq, text.to_string()))
-        }
-    }
-}
-
 /// The highest feed `seq` ever handed out (AUTOINCREMENT never reuses one).
 fn newest_seq(conn: &Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'feed'), 0)")?
         .query_row([], |row| row.get(0))
-}
-
-/// A cursor past every seq ever handed out cannot come from this store (say,
-/// the database was replaced): answering "nothing new" would make the
-/// consumer silently skip everything committed later.
-fn refuse_cursor_from_the_future(after: i64, newest: i64, text: &str) -> Result<(), StoreError> {
-    if after > newest {
-        Err(StoreError::BadCursor(text.to_string()))
-    } else {
-        Ok(())
-    }
-}
-
-fn sql_limit(limit: usize) -> i64 {
-    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 fn column<T>(row: &Row<'_>, idx: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
@@ -874,10 +841,7 @@ fn stored_request(row: &Row<'_>) -> rusqlite::Result<StoredRequest> {
 
 fn quarantined_request(row: &Row<'_>) -> rusqlite::Result<QuarantinedRequest> {
     let body: Vec<u8> = row.get(6)?;
-    let body = match String::from_utf8(body) {
-        Ok(text) => text,
-        Err(err) => base64::engine::general_purpose::STANDARD.encode(err.as_bytes()),
-    };
+    let body = body_text(body);
     Ok(QuarantinedRequest {
         id: row.get(0)?,
         provider: column(row, 1, Provider::parse)?,
