@@ -15,9 +15,10 @@ use std::time::Duration;
 use smsgate_normalize::{Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::FeedEvent;
 use smsgate_store::{PostgresOptions, PostgresStore, SqliteStore, Store, StoreError};
+use smsgate_test_support::postgres::{server_address, url_through};
+use smsgate_test_support::proxy::FaultProxy;
 use support::*;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::net::TcpListener;
 
 /// A small deterministic generator (no seeds to chase on failure).
 struct Lcg(u64);
@@ -324,81 +325,6 @@ async fn a_late_commit_of_an_earlier_seq_is_never_skipped() {
     assert_eq!(page.events[0].cursor(), slow_seq.to_string());
 }
 
-/// Forwards 127.0.0.1:`port` to the PostgreSQL server. `stop` closes
-/// every forwarded connection and turns new ones away, as a server going
-/// away does; `resume` forwards again. The listener stays bound throughout,
-/// so that no other test can take its port meanwhile.
-struct Proxy {
-    port: u16,
-    down: Arc<AtomicBool>,
-    forwards: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
-    accept: JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start(target: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let down = Arc::new(AtomicBool::new(false));
-        let forwards = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let accept = {
-            let (down, forwards) = (down.clone(), forwards.clone());
-            tokio::spawn(async move {
-                while let Ok((mut inbound, _)) = listener.accept().await {
-                    if down.load(Ordering::SeqCst) {
-                        continue; // dropped: closed at once
-                    }
-                    let target = target.clone();
-                    forwards.lock().unwrap().push(tokio::spawn(async move {
-                        if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        }
-                    }));
-                }
-            })
-        };
-        Proxy {
-            port,
-            down,
-            forwards,
-            accept,
-        }
-    }
-
-    async fn stop(&self) {
-        self.down.store(true, Ordering::SeqCst);
-        let forwards: Vec<_> = self.forwards.lock().unwrap().drain(..).collect();
-        for forward in forwards {
-            forward.abort();
-            // Once it has ended, both of its sockets are closed.
-            let _ = forward.await;
-        }
-    }
-
-    fn resume(&self) {
-        self.down.store(false, Ordering::SeqCst);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.accept.abort();
-        for forward in self.forwards.lock().unwrap().drain(..) {
-            forward.abort();
-        }
-    }
-}
-
-fn target_of(url: &str) -> (String, tokio_postgres::Config) {
-    let config: tokio_postgres::Config = url.parse().unwrap();
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
-        _ => "127.0.0.1".to_string(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    (format!("{host}:{port}"), config)
-}
-
 fn quick(schema: &PgSchema) -> PostgresOptions {
     PostgresOptions {
         connect_timeout: Duration::from_secs(1),
@@ -422,14 +348,8 @@ async fn an_unreachable_server_is_unavailable_and_the_store_recovers_when_it_is_
 
     // A store that worked, then lost its server, then got it back.
     let schema = PgSchema::create(&url).await;
-    let (target, config) = target_of(&url);
-    let proxy = Proxy::start(target).await;
-    let proxied = format!(
-        "postgres://{}@127.0.0.1:{}/{}",
-        config.get_user().unwrap_or("postgres"),
-        proxy.port,
-        config.get_dbname().unwrap_or("test")
-    );
+    let proxy = FaultProxy::start(server_address(&url)).await;
+    let proxied = url_through(&url, proxy.port);
     let store = PostgresStore::open_with(&proxied, quick(&schema)).await.unwrap();
     ingest_events(&store, vec![event("before", Status::Sent, None)]).await;
 

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use proptest::prelude::*;
 use smsgate_normalize::{InboundType, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::FeedEvent;
-use smsgate_store::{Ingest, IngestOutcome, Parsed, RawRequest, SqliteStore, Store, StoreError};
+use smsgate_store::{Ingest, IngestOutcome, Parsed, RawRequest, SqliteStore, Store, StoreError, Submission};
 use support::*;
 
 /// Runs each named `async fn(&Backend)` as one test per backend.
@@ -58,6 +58,7 @@ suite!(
     replays_racing_on_one_request_store_it_once,
     migrations_are_idempotent_and_data_survives_reopen,
     a_database_from_a_newer_smsgate_is_refused,
+    a_submission_starts_the_timeline_once_and_never_moves_a_later_status_back,
 );
 
 async fn a_retried_event_is_stored_once_and_its_raw_request_twice(backend: &Backend) {
@@ -633,6 +634,59 @@ async fn a_database_from_a_newer_smsgate_is_refused(backend: &Backend) {
 }
 
 // SQLite only.
+
+fn submission(message_id: &str, submitted_at: i64) -> Submission {
+    Submission {
+        provider: Provider::Clickatell,
+        message_id: message_id.into(),
+        to: "+27820000001".into(),
+        from: Some("27830000002".into()),
+        client_message_id: Some(format!("ours-{message_id}")),
+        submitted_at,
+        method: "POST".into(),
+        path: "/messages".into(),
+    }
+}
+
+async fn a_submission_starts_the_timeline_once_and_never_moves_a_later_status_back(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    let store = &*f.store;
+    assert!(store.record_submission(submission("m1", T0)).await.unwrap());
+    assert!(
+        !store.record_submission(submission("m1", T0)).await.unwrap(),
+        "recorded twice"
+    );
+    let view = store.message(Provider::Clickatell, "m1").await.unwrap().unwrap();
+    assert_eq!((view.status, view.status_at), (Status::Accepted, Some(T0)));
+    assert_eq!(view.to.as_deref(), Some("+27820000001"));
+    assert_eq!(view.from.as_deref(), Some("27830000002"));
+    assert_eq!(view.client_message_id.as_deref(), Some("ours-m1"));
+    assert_eq!(view.events.len(), 1);
+    assert_eq!(view.events[0].raw_status.as_deref(), Some(Submission::RAW_STATUS));
+    assert_eq!(view.events[0].occurred_at, Some(T0));
+    let feed = store.events(None, 100).await.unwrap().events;
+    assert!(
+        matches!(feed.as_slice(), [FeedEvent::Status(e)] if e.message_id == "m1" && e.status == Status::Accepted),
+        "{feed:?}"
+    );
+
+    // A delivery report that was stored before the submission keeps the
+    // message's status; the submission still fills in who it was for.
+    let delivered = StatusEvent {
+        provider: Provider::Clickatell,
+        to: None,
+        from: None,
+        client_message_id: None,
+        ..event("m2", Status::Delivered, Some(T0 + 10))
+    };
+    ingest_events(store, vec![delivered]).await;
+    assert!(store.record_submission(submission("m2", T0)).await.unwrap());
+    let view = store.message(Provider::Clickatell, "m2").await.unwrap().unwrap();
+    assert_eq!((view.status, view.status_at), (Status::Delivered, Some(T0 + 10)));
+    assert_eq!(view.to.as_deref(), Some("+27820000001"));
+    let statuses: Vec<_> = view.events.iter().map(|e| e.status).collect();
+    assert_eq!(statuses, [Status::Accepted, Status::Delivered]);
+}
 
 fn db_path(dir: &tempfile::TempDir) -> String {
     dir.path().join("smsgate.db").to_str().unwrap().to_string()

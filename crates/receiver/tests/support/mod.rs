@@ -28,6 +28,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct Options {
     pub body_limit: usize,
+    pub body_timeout: Duration,
     /// Serve the query API on its own listener.
     pub separate_api: bool,
     pub callback_secret: String,
@@ -37,6 +38,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             body_limit: Config::DEFAULT_BODY_LIMIT,
+            body_timeout: Config::DEFAULT_BODY_TIMEOUT,
             separate_api: false,
             callback_secret: CALLBACK_SECRET.to_string(),
         }
@@ -132,6 +134,7 @@ impl Receiver {
             listen: loopback,
             api_listen: options.separate_api.then_some(loopback),
             body_limit: options.body_limit,
+            body_timeout: options.body_timeout,
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),

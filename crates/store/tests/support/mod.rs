@@ -4,9 +4,8 @@
 
 #![allow(dead_code)]
 
-use std::io::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
@@ -16,26 +15,9 @@ use tempfile::TempDir;
 
 pub const T0: i64 = 1_700_000_000_000;
 
-/// Where the PostgreSQL tests run (`.ci/run` sets it); unset, they are
-/// skipped and say so once per test binary.
-pub const POSTGRES_URL_VAR: &str = "SMSGATE_TEST_POSTGRES_URL";
-
+/// The test server's URL, or `None` after saying the tests are skipped.
 pub fn postgres_url() -> Option<String> {
-    match std::env::var(POSTGRES_URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            static SAID: std::sync::Once = std::sync::Once::new();
-            SAID.call_once(|| {
-                // Straight to stderr: the test harness captures `eprintln!`.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "skipped: the PostgreSQL store tests (set {POSTGRES_URL_VAR}, e.g. \
-                     postgres://postgres@127.0.0.1:5432/test)"
-                );
-            });
-            None
-        }
-    }
+    smsgate_test_support::postgres::postgres_url("the PostgreSQL store tests")
 }
 
 #[derive(Debug, Clone)]
@@ -50,85 +32,25 @@ impl Backend {
     }
 }
 
-/// A PostgreSQL schema of its own, dropped (with everything in it) when
-/// this is dropped, also when the test panicked.
-pub struct PgSchema {
-    pub url: String,
-    pub name: String,
+pub use smsgate_test_support::postgres::PgSchema;
+
+/// A store on a test schema.
+pub trait StoreOnSchema {
+    fn options(&self) -> PostgresOptions;
+    /// A store on this schema: every call is another replica (its own pool).
+    async fn open(&self) -> PostgresStore;
 }
 
-static SCHEMAS: AtomicUsize = AtomicUsize::new(0);
-
-impl PgSchema {
-    pub async fn create(url: &str) -> PgSchema {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let name = format!(
-            "smsgate_test_{}_{}_{}",
-            std::process::id(),
-            nanos % 1_000_000_000_000,
-            SCHEMAS.fetch_add(1, Ordering::Relaxed)
-        );
-        let schema = PgSchema {
-            url: url.to_string(),
-            name,
-        };
-        schema
-            .client()
-            .await
-            .batch_execute(&format!("CREATE SCHEMA {}", schema.name))
-            .await
-            .unwrap();
-        schema
-    }
-
-    /// A plain connection whose search_path is this schema.
-    pub async fn client(&self) -> tokio_postgres::Client {
-        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|err| panic!("cannot connect to {}: {err}", self.url));
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!("SET search_path TO {}", self.name))
-            .await
-            .unwrap();
-        client
-    }
-
-    pub fn options(&self) -> PostgresOptions {
+impl StoreOnSchema for PgSchema {
+    fn options(&self) -> PostgresOptions {
         PostgresOptions {
             schema: Some(self.name.clone()),
             ..PostgresOptions::default()
         }
     }
 
-    /// A store on this schema: every call is another replica (its own pool).
-    pub async fn open(&self) -> PostgresStore {
+    async fn open(&self) -> PostgresStore {
         PostgresStore::open_with(&self.url, self.options()).await.unwrap()
-    }
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        let (url, name) = (self.url.clone(), self.name.clone());
-        // Its own thread and runtime: drop runs inside or outside one.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-                tokio::spawn(connection);
-                client.batch_execute(&format!("DROP SCHEMA {name} CASCADE")).await
-            })
-        })
-        .join();
-        if let Ok(Err(err)) = dropped {
-            let _ = writeln!(std::io::stderr(), "could not drop test schema {}: {err}", self.name);
-        }
     }
 }
 
