@@ -27,6 +27,9 @@ pub struct Args {
     /// Largest callback body accepted, in bytes [default: 1048576]
     #[arg(long, env = "SMSGATE_BODY_LIMIT", value_name = "BYTES")]
     body_limit: Option<usize>,
+    /// Seconds a callback body may take to arrive in full, after its headers (408 after) [default: 30]
+    #[arg(long, env = "SMSGATE_BODY_TIMEOUT", value_name = "SECONDS")]
+    body_timeout: Option<u64>,
     /// Group commit: most callbacks committed in one transaction (one flush to disk) [default: 64]
     #[arg(long, env = "SMSGATE_COMMIT_BATCH", value_name = "N")]
     commit_batch: Option<usize>,
@@ -69,6 +72,16 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     if body_limit == 0 {
         anyhow::bail!("invalid --body-limit 0: expected a number of bytes above 0 (default 1048576)");
     }
+    let body_timeout = args
+        .body_timeout
+        .or(file.body_timeout)
+        .map_or(Config::DEFAULT_BODY_TIMEOUT, Duration::from_secs);
+    if body_timeout.is_zero() {
+        anyhow::bail!(
+            "invalid --body-timeout 0: expected a number of seconds above 0 (default {})",
+            Config::DEFAULT_BODY_TIMEOUT.as_secs()
+        );
+    }
     let commit_batch = args
         .commit_batch
         .or(file.commit_batch)
@@ -98,6 +111,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         listen,
         api_listen,
         body_limit,
+        body_timeout,
     };
     let running = smsgate_receiver::start(&config, Arc::clone(&store), secrets.clone()).await?;
     let public = args

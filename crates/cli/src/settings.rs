@@ -14,6 +14,7 @@ pub struct File {
     pub api_listen: Option<String>,
     pub database: Option<String>,
     pub body_limit: Option<usize>,
+    pub body_timeout: Option<u64>,
     pub commit_batch: Option<usize>,
     pub commit_wait_us: Option<u64>,
     pub public_url: Option<String>,
@@ -27,7 +28,7 @@ impl File {
             std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| {
             format!(
-                "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, \
+                "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, body-timeout, \
                  commit-batch, commit-wait-us, public-url, server",
                 path.display()
             )

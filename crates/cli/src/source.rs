@@ -95,7 +95,7 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     smsgate_store::open(url)
         .await
         .with_context(|| format!("cannot open {url}"))

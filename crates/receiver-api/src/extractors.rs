@@ -1,12 +1,15 @@
-//! Extractors that document a callback's schema but leave the request raw.
+//! Extractors that document a request's schema but leave the request raw.
 //!
-//! dropshot's `TypedBody`/`Query` would reject a provider's sloppy payload
-//! with a 400 before our code sees it (and `TypedBody` reads the body before
+//! dropshot's `TypedBody`/`Query` would reject a sloppy payload with a 400
+//! before our code sees it (and `TypedBody` reads the body before
 //! authentication), while `UntypedBody` hides the schema from the OpenAPI
-//! document. These report the provider's type `T` in the document, like
+//! document. These report the type `T` in the document, like
 //! `TypedBody<T>`/`Query<T>`, and hand the handler the raw query string or
-//! the still-unread body, so that the handler checks the secret and the size
-//! before reading a byte and keeps the body exactly as sent.
+//! the still-unread body. The receiver's callback routes use them to check
+//! the secret and the size before reading a byte and to keep the body exactly
+//! as sent; the simulator's provider routes (crates/simulator-api) use them
+//! to check the API key first and to validate the request against the
+//! provider's spec itself, with the spec's own error answers.
 
 use std::marker::PhantomData;
 
@@ -17,17 +20,17 @@ use dropshot::{
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-/// A GET callback's raw query string, documented as the parameters of `T`.
-pub struct CallbackQuery<T> {
+/// A GET request's raw query string, documented as the parameters of `T`.
+pub struct RawQuery<T> {
     pub raw: String,
     _schema: PhantomData<fn() -> T>,
 }
 
 #[async_trait::async_trait]
-impl<T: JsonSchema + DeserializeOwned + Send + Sync + 'static> SharedExtractor for CallbackQuery<T> {
+impl<T: JsonSchema + DeserializeOwned + Send + Sync + 'static> SharedExtractor for RawQuery<T> {
     async fn from_request<Context: ServerContext>(rqctx: &RequestContext<Context>) -> Result<Self, HttpError> {
         let raw = rqctx.request.uri().query().unwrap_or_default().to_string();
-        Ok(CallbackQuery {
+        Ok(RawQuery {
             raw,
             _schema: PhantomData,
         })
@@ -38,19 +41,19 @@ impl<T: JsonSchema + DeserializeOwned + Send + Sync + 'static> SharedExtractor f
     }
 }
 
-/// A POST callback's body, not yet read, documented as a JSON `T`.
-pub struct CallbackBody<T> {
+/// A request's body, not yet read, documented as a JSON `T`.
+pub struct RawBody<T> {
     pub body: dropshot::Body,
     _schema: PhantomData<fn() -> T>,
 }
 
 #[async_trait::async_trait]
-impl<T: JsonSchema + DeserializeOwned + Send + Sync + 'static> ExclusiveExtractor for CallbackBody<T> {
+impl<T: JsonSchema + DeserializeOwned + Send + Sync + 'static> ExclusiveExtractor for RawBody<T> {
     async fn from_request<Context: ServerContext>(
         _rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, HttpError> {
-        Ok(CallbackBody {
+        Ok(RawBody {
             body: request.into_body(),
             _schema: PhantomData,
         })

@@ -27,7 +27,7 @@ use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 
 pub use openapi::{committed_documents, query_api_openapi, receiver_openapi};
 
-use crate::extractors::{CallbackBody, CallbackQuery};
+use crate::extractors::{RawBody, RawQuery};
 use crate::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
 
 /// Tags that say which surface an endpoint belongs to.
@@ -132,56 +132,56 @@ pub trait ReceiverApi {
     #[endpoint { method = GET, path = "/client-callback/sms-status", operation_id = "sendGetSmsStatusCallback", tags = ["callbacks"] }]
     async fn clickatell_sms_status_get(
         rqctx: RequestContext<Self::Context>,
-        query: CallbackQuery<SmsStatusCallback>,
+        query: RawQuery<SmsStatusCallback>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// Clickatell SMS status callback, as JSON.
     #[endpoint { method = POST, path = "/client-callback/sms-status", operation_id = "sendPostSmsStatusCallback", tags = ["callbacks"] }]
     async fn clickatell_sms_status_post(
         rqctx: RequestContext<Self::Context>,
-        body: CallbackBody<SmsStatusCallback>,
+        body: RawBody<SmsStatusCallback>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// Clickatell SMS reply (inbound message), as query parameters.
     #[endpoint { method = GET, path = "/client-callback/sms-reply", operation_id = "sendGetSmsReplyCallback", tags = ["callbacks"] }]
     async fn clickatell_sms_reply_get(
         rqctx: RequestContext<Self::Context>,
-        query: CallbackQuery<SendReplyMessageRequest>,
+        query: RawQuery<SendReplyMessageRequest>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// Clickatell SMS reply (inbound message), as JSON.
     #[endpoint { method = POST, path = "/client-callback/sms-reply", operation_id = "sendPostSmsReplyCallback", tags = ["callbacks"] }]
     async fn clickatell_sms_reply_post(
         rqctx: RequestContext<Self::Context>,
-        body: CallbackBody<SendReplyMessageRequest>,
+        body: RawBody<SendReplyMessageRequest>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// Clickatell One API status events.
     #[endpoint { method = POST, path = "/client-callback/one-api-status", operation_id = "sendPostOmniStatusCallback", tags = ["callbacks"] }]
     async fn clickatell_one_api_status(
         rqctx: RequestContext<Self::Context>,
-        body: CallbackBody<OmniStatusCallbackRequest>,
+        body: RawBody<OmniStatusCallbackRequest>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// Clickatell One API inbound messages.
     #[endpoint { method = POST, path = "/client-callback/one-api-reply", operation_id = "sendPostOmniReplyCallback", tags = ["callbacks"] }]
     async fn clickatell_one_api_reply(
         rqctx: RequestContext<Self::Context>,
-        body: CallbackBody<OmniReplyCallbackRequest>,
+        body: RawBody<OmniReplyCallbackRequest>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// SmartHive delivery report.
     #[endpoint { method = POST, path = "/client-callback/smarthive-status", operation_id = "sendSmartHiveStatusCallback", tags = ["callbacks"] }]
     async fn smarthive_status(
         rqctx: RequestContext<Self::Context>,
-        body: CallbackBody<SmartHiveStatusCallback>,
+        body: RawBody<SmartHiveStatusCallback>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// ClearLine delivery status.
     #[endpoint { method = POST, path = "/client-callback/clearline-status", operation_id = "sendClearLineStatusCallback", tags = ["callbacks"] }]
     async fn clearline_status(
         rqctx: RequestContext<Self::Context>,
-        body: CallbackBody<DeliveryStatusCallback>,
+        body: RawBody<DeliveryStatusCallback>,
     ) -> Result<HttpResponseOk<CallbackAck>, HttpError>;
 
     /// Liveness, without authentication, on every listener.

@@ -18,20 +18,22 @@ pub fn committed_documents() -> [(&'static str, String); 2] {
         // Not under openapi/ itself: build.rs makes a client of every spec there.
         (
             "openapi/server/smsgate-receiver.json",
-            pretty(&marked(receiver_openapi())),
+            pretty(&marked(receiver_openapi(), GENERATED)),
         ),
     ]
 }
 
-fn pretty(document: &Value) -> String {
+/// A generated document as committed: pretty-printed, with a final newline.
+pub fn pretty(document: &Value) -> String {
     let mut text = serde_json::to_string_pretty(document).expect("documents serialise");
     text.push('\n');
     text
 }
 
-fn marked(document: Value) -> Value {
+/// `document` with `x-generated` first, saying where it comes from.
+pub fn marked(document: Value, generated: &str) -> Value {
     let mut marked = serde_json::Map::new();
-    marked.insert("x-generated".into(), json!(GENERATED));
+    marked.insert("x-generated".into(), json!(generated));
     marked.extend(document.as_object().expect("an object").clone());
     Value::Object(marked)
 }
@@ -94,7 +96,7 @@ pub fn query_api_openapi() -> Value {
     document["components"]["securitySchemes"] = json!({
         "bearerToken": {"type": "http", "scheme": "bearer", "description": "SMSGATE_API_TOKEN"}
     });
-    marked(document)
+    marked(document, GENERATED)
 }
 
 /// Removes component schemas that nothing left in the document refers to.

@@ -1,8 +1,12 @@
-//! Reading a callback body within the size limit.
+//! Reading a callback body within the size limit and the time limit.
 //!
 //! dropshot's own limit answers 400 and reads first; here a declared
 //! `Content-Length` over the limit is refused before reading anything, and a
-//! chunked body is counted as it streams, both with 413.
+//! chunked body is counted as it streams, both with 413. A body that has not
+//! all arrived within the time limit gets 408 (a slow client, or one holding
+//! the connection on purpose).
+
+use std::time::Duration;
 
 use dropshot::{ClientErrorStatusCode, HttpError};
 use http_body_util::{BodyExt, Limited};
@@ -27,9 +31,20 @@ pub(crate) fn check_declared_length(headers: &http::HeaderMap, limit: usize) -> 
     }
 }
 
-/// Reads the whole body, failing with 413 as soon as it passes `limit`.
-pub(crate) async fn read(body: dropshot::Body, limit: usize) -> Result<Vec<u8>, HttpError> {
-    match Limited::new(body, limit).collect().await {
+/// Reads the whole body, failing with 413 as soon as it passes `limit` and
+/// with 408 when it is not complete within `timeout`.
+pub(crate) async fn read(body: dropshot::Body, limit: usize, timeout: Duration) -> Result<Vec<u8>, HttpError> {
+    let Ok(read) = tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await else {
+        return Err(HttpError::for_client_error(
+            None,
+            ClientErrorStatusCode::REQUEST_TIMEOUT,
+            format!(
+                "callback body not received within {} s: send the whole body at once",
+                timeout.as_secs_f64()
+            ),
+        ));
+    };
+    match read {
         Ok(collected) => Ok(collected.to_bytes().to_vec()),
         Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large(limit)),
         Err(error) => Err(HttpError::for_bad_request(

@@ -4,7 +4,7 @@
 use dropshot::{Body, ClientErrorStatusCode, HttpError, HttpResponseOk, Path, Query, RequestContext};
 use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
-use smsgate_receiver_api::extractors::{CallbackBody, CallbackQuery};
+use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
 use smsgate_receiver_api::{CallbackAck, Health, Limit, MessagePath, PageParams, ReceiverApi};
 use smsgate_store::StoreError;
@@ -21,56 +21,56 @@ impl ReceiverApi for Receiver {
 
     async fn clickatell_sms_status_get(
         rqctx: RequestContext<ReceiverContext>,
-        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+        _query: RawQuery<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClickatellSmsStatus, Payload::Query).await
     }
 
     async fn clickatell_sms_status_post(
         rqctx: RequestContext<ReceiverContext>,
-        body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+        body: RawBody<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClickatellSmsStatus, Payload::Body(body.body)).await
     }
 
     async fn clickatell_sms_reply_get(
         rqctx: RequestContext<ReceiverContext>,
-        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+        _query: RawQuery<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClickatellSmsReply, Payload::Query).await
     }
 
     async fn clickatell_sms_reply_post(
         rqctx: RequestContext<ReceiverContext>,
-        body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+        body: RawBody<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClickatellSmsReply, Payload::Body(body.body)).await
     }
 
     async fn clickatell_one_api_status(
         rqctx: RequestContext<ReceiverContext>,
-        body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniStatusCallbackRequest>,
+        body: RawBody<smsgate::clickatell::one_api_callbacks::types::OmniStatusCallbackRequest>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClickatellOneApiStatus, Payload::Body(body.body)).await
     }
 
     async fn clickatell_one_api_reply(
         rqctx: RequestContext<ReceiverContext>,
-        body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniReplyCallbackRequest>,
+        body: RawBody<smsgate::clickatell::one_api_callbacks::types::OmniReplyCallbackRequest>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClickatellOneApiReply, Payload::Body(body.body)).await
     }
 
     async fn smarthive_status(
         rqctx: RequestContext<ReceiverContext>,
-        body: CallbackBody<smsgate::smarthive::callbacks::types::SmartHiveStatusCallback>,
+        body: RawBody<smsgate::smarthive::callbacks::types::SmartHiveStatusCallback>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::SmarthiveStatus, Payload::Body(body.body)).await
     }
 
     async fn clearline_status(
         rqctx: RequestContext<ReceiverContext>,
-        body: CallbackBody<smsgate::clearline::callbacks::types::DeliveryStatusCallback>,
+        body: RawBody<smsgate::clearline::callbacks::types::DeliveryStatusCallback>,
     ) -> Ack {
         ingest::callback(&rqctx, Route::ClearlineStatus, Payload::Body(body.body)).await
     }

@@ -50,11 +50,15 @@ pub(crate) async fn callback(
         Payload::Query => (Vec::new(), true),
         Payload::Body(stream) => {
             let read = match body::check_declared_length(headers, ctx.body_limit) {
-                Ok(()) => body::read(stream, ctx.body_limit).await,
+                Ok(()) => body::read(stream, ctx.body_limit, ctx.body_timeout).await,
                 Err(error) => Err(error),
             };
+            let outcome = |error: &HttpError| match error.status_code.as_u16() {
+                408 => Outcome::TimedOut,
+                _ => Outcome::TooLarge,
+            };
             (
-                read.inspect_err(|_| ctx.metrics.callback(provider, Outcome::TooLarge))?,
+                read.inspect_err(|error| ctx.metrics.callback(provider, outcome(error)))?,
                 false,
             )
         }

@@ -20,6 +20,8 @@ pub enum Outcome {
     Quarantined,
     Unauthorized,
     TooLarge,
+    /// The body did not all arrive in time: 408.
+    TimedOut,
     /// The store could not commit: 503.
     Unavailable,
 }
@@ -32,6 +34,7 @@ impl Outcome {
             Outcome::Quarantined => "quarantined",
             Outcome::Unauthorized => "unauthorized",
             Outcome::TooLarge => "too_large",
+            Outcome::TimedOut => "timed_out",
             Outcome::Unavailable => "unavailable",
         }
     }

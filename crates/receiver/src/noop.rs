@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use dropshot::{Body, HttpError, HttpResponseOk, HttpServer, Path, Query, RequestContext};
-use smsgate_receiver_api::extractors::{CallbackBody, CallbackQuery};
+use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
 use smsgate_receiver_api::{CallbackAck, Health, MessagePath, PageParams, ReceiverApi, receiver_api_mod};
 
@@ -29,56 +29,56 @@ impl ReceiverApi for Noop {
 
     async fn clickatell_sms_status_get(
         _rqctx: RequestContext<()>,
-        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+        _query: RawQuery<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
     ) -> Ack {
         ok()
     }
 
     async fn clickatell_sms_status_post(
         _rqctx: RequestContext<()>,
-        _body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
+        _body: RawBody<smsgate::clickatell::sms_callbacks::types::SmsStatusCallback>,
     ) -> Ack {
         ok()
     }
 
     async fn clickatell_sms_reply_get(
         _rqctx: RequestContext<()>,
-        _query: CallbackQuery<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+        _query: RawQuery<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
     ) -> Ack {
         ok()
     }
 
     async fn clickatell_sms_reply_post(
         _rqctx: RequestContext<()>,
-        _body: CallbackBody<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
+        _body: RawBody<smsgate::clickatell::sms_callbacks::types::SendReplyMessageRequest>,
     ) -> Ack {
         ok()
     }
 
     async fn clickatell_one_api_status(
         _rqctx: RequestContext<()>,
-        _body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniStatusCallbackRequest>,
+        _body: RawBody<smsgate::clickatell::one_api_callbacks::types::OmniStatusCallbackRequest>,
     ) -> Ack {
         ok()
     }
 
     async fn clickatell_one_api_reply(
         _rqctx: RequestContext<()>,
-        _body: CallbackBody<smsgate::clickatell::one_api_callbacks::types::OmniReplyCallbackRequest>,
+        _body: RawBody<smsgate::clickatell::one_api_callbacks::types::OmniReplyCallbackRequest>,
     ) -> Ack {
         ok()
     }
 
     async fn smarthive_status(
         _rqctx: RequestContext<()>,
-        _body: CallbackBody<smsgate::smarthive::callbacks::types::SmartHiveStatusCallback>,
+        _body: RawBody<smsgate::smarthive::callbacks::types::SmartHiveStatusCallback>,
     ) -> Ack {
         ok()
     }
 
     async fn clearline_status(
         _rqctx: RequestContext<()>,
-        _body: CallbackBody<smsgate::clearline::callbacks::types::DeliveryStatusCallback>,
+        _body: RawBody<smsgate::clearline::callbacks::types::DeliveryStatusCallback>,
     ) -> Ack {
         ok()
     }

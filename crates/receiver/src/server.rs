@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use dropshot::{
     ClientErrorStatusCode, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, HttpServer,
@@ -24,10 +25,24 @@ pub struct Config {
     pub api_listen: Option<SocketAddr>,
     /// Callback bodies larger than this get 413.
     pub body_limit: usize,
+    /// A callback body not fully received this long after its headers gets
+    /// 408, so that clients trickling bodies cannot hold connections forever.
+    pub body_timeout: Duration,
 }
 
 impl Config {
     pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+    /// Everything on `listen`, with the default limits.
+    pub fn on(listen: SocketAddr) -> Config {
+        Config {
+            listen,
+            api_listen: None,
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+        }
+    }
 }
 
 /// What every request of one listener shares.
@@ -36,6 +51,7 @@ pub struct ReceiverContext {
     pub(crate) secrets: Secrets,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) body_limit: usize,
+    pub(crate) body_timeout: Duration,
     surfaces: Surfaces,
 }
 
@@ -134,6 +150,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             secrets: secrets.clone(),
             metrics: metrics.clone(),
             body_limit: config.body_limit,
+            body_timeout: config.body_timeout,
             surfaces,
         };
         let api = receiver_api_mod::api_description::<Receiver>().expect("the ReceiverApi trait is valid");
@@ -144,7 +161,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
 
 /// Starts one dropshot server the way every smsgate listener runs (the
 /// receiver's, and the benchmark's no-op baseline, so that they compare).
-pub(crate) fn start_server<C: dropshot::ServerContext>(
+pub fn start_server<C: dropshot::ServerContext>(
     api: dropshot::ApiDescription<C>,
     context: C,
     addr: SocketAddr,

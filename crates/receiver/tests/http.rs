@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | `callbacks` | 4, 5, 7 | every provider's callbacks, stored and queried with the contract's shapes |
 //! | `auth` | 4, 7 | callback secret (query, Basic), bearer token, route checks first, the secret never stored |
-//! | `limits` | 4 | body limit by Content-Length and while streaming |
+//! | `limits` | 4 | body limit by Content-Length and while streaming; body timeout (408) |
 //! | `quarantine` | 4, 7 | unparseable bodies acknowledged and kept |
 //! | `duplicates` | 4 | provider retries stored once, counted in /metrics |
 //! | `ordering` | 5 | the final status does not depend on arrival order |

@@ -1,12 +1,17 @@
 //! The body limit: a declared `Content-Length` over it is refused before the
 //! body is read, a chunked body is counted as it streams; both 413, nothing
-//! stored. Auth comes first.
+//! stored. Auth comes first. The body timeout: a body still incomplete when
+//! it runs out gets 408, nothing stored.
+
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::support::routes::*;
-use crate::support::{Options, Receiver, metric, send};
+use crate::support::{Options, REQUEST_TIMEOUT, Receiver, metric, send};
 
 const LIMIT: usize = 1024;
 
@@ -136,4 +141,55 @@ async fn the_default_limit_is_one_mebibyte_not_dropshots_1024_bytes() {
         .map(|e| e["message_id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["eight-kib", "one-mib"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_still_incomplete_after_the_timeout_is_408_and_nothing_is_stored() {
+    let r = Receiver::start_with(Options {
+        body_timeout: Duration::from_millis(500),
+        ..Options::default()
+    })
+    .await;
+    let body = report_of_size("stalled-1", 200);
+    let head = format!(
+        "POST {SMARTHIVE_STATUS}?token={} HTTP/1.1\r\nHost: smsgate\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        r.secret,
+        body.len()
+    );
+    let mut stream = TcpStream::connect(r.callback_base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    // Then nothing more: the answer comes once the timeout has run out.
+    let mut answer = Vec::new();
+    let read_head = async {
+        let mut buffer = [0; 1024];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(
+                n > 0,
+                "closed without an answer: {:?}",
+                String::from_utf8_lossy(&answer)
+            );
+            answer.extend_from_slice(&buffer[..n]);
+        }
+    };
+    tokio::time::timeout(REQUEST_TIMEOUT, read_head)
+        .await
+        .expect("an answer");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    r.assert_nothing_stored().await;
+    let metrics = r.metrics().await;
+    assert_eq!(
+        metric(
+            &metrics,
+            "smsgate_callbacks_received_total",
+            "provider=\"smarthive\",outcome=\"timed_out\""
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
 }
