@@ -20,7 +20,7 @@ mod sqlite;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
+use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
 
 pub use postgres::{PostgresOptions, PostgresStore};
@@ -98,6 +98,75 @@ pub enum StoreError {
     Other(String),
 }
 
+/// A message a provider accepted from us (`smsgate send`), recorded so
+/// that the message's timeline starts at its submission.
+///
+/// It is stored like a callback: a raw record (the request we made:
+/// method, provider path, and a JSON body of what was submitted, without
+/// the text; `received_at` is the submission time) and an `accepted` status
+/// event with raw status `submitted`, so it goes through the same dedup,
+/// status compare-and-set and feed as every other event, on both backends.
+/// Its precedence is `accepted`'s: a delivery report that arrived before the
+/// submission was recorded keeps the message's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub provider: Provider,
+    pub message_id: String,
+    pub to: String,
+    pub from: Option<String>,
+    pub client_message_id: Option<String>,
+    /// When the provider accepted it, milliseconds since the epoch.
+    pub submitted_at: i64,
+    /// The request that submitted it, e.g. `POST` `/messages`.
+    pub method: String,
+    pub path: String,
+}
+
+impl Submission {
+    /// The raw status of a submission's event.
+    pub const RAW_STATUS: &str = "submitted";
+
+    fn into_ingest(self) -> Ingest {
+        let body = serde_json::json!({
+            "message_id": self.message_id,
+            "to": self.to,
+            "from": self.from,
+            "client_message_id": self.client_message_id,
+            "submitted_at": self.submitted_at,
+        });
+        let event = StatusEvent {
+            provider: self.provider,
+            // One submission per message: recording it again is a duplicate.
+            dedup_key: format!("{}:{}", Self::RAW_STATUS, self.message_id),
+            message_id: self.message_id,
+            client_message_id: self.client_message_id,
+            to: Some(self.to),
+            from: self.from,
+            status: Status::Accepted,
+            raw_status: Some(Self::RAW_STATUS.to_string()),
+            raw_code: None,
+            description: None,
+            occurred_at: Some(self.submitted_at),
+            channel: None,
+        };
+        Ingest {
+            raw: RawRequest {
+                provider: self.provider,
+                method: self.method,
+                path: self.path,
+                query: None,
+                content_type: Some("application/json".into()),
+                body: body.to_string().into_bytes(),
+                received_at: self.submitted_at,
+            },
+            parsed: Parsed::Events {
+                status: vec![event],
+                inbound: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Group commit: how many concurrent ingests may share one transaction (and
 /// one flush to disk), and how long the writer may wait to gather them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +231,14 @@ pub trait Store: Send + Sync + 'static {
         status: Vec<StatusEvent>,
         inbound: Vec<InboundMessage>,
     ) -> Result<IngestOutcome, StoreError>;
+
+    /// Records a submission (see [`Submission`]) through [`Store::ingest`],
+    /// so both backends store it exactly as a callback's event. Returns
+    /// whether it was new (false: recorded before, nothing changed).
+    async fn record_submission(&self, submission: Submission) -> Result<bool, StoreError> {
+        let outcome = self.ingest(submission.into_ingest()).await?;
+        Ok(outcome.status_events_stored == 1)
+    }
 
     /// The value stored under `key`, storing `value` first if there is none
     /// (used for generated secrets that must survive restarts).
