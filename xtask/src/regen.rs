@@ -38,6 +38,7 @@ pub fn regen(root: &Path, apis: &[&Api], mode: Mode, upstream: Option<&NewUpstre
     apis.extend(
         smsgate_receiver_api::committed_documents()
             .into_iter()
+            .chain([smsgate_simulator_api::openapi::committed_document()])
             .map(|(path, wanted)| generated_document(root, path, &wanted, mode)),
     );
     let exit_code = apis.iter().map(|a| a.exit_code).max().unwrap_or(exit::CLEAN);
