@@ -9,8 +9,10 @@
 mod events;
 mod messages;
 mod quarantine;
+mod send;
 mod serve;
 mod settings;
+mod simulate;
 mod source;
 mod table;
 
@@ -45,6 +47,10 @@ enum Command {
     /// Look at quarantined callbacks, and replay them with the current parsers.
     #[command(subcommand)]
     Quarantine(quarantine::Command),
+    /// Send SMS through a provider: one message, or a CSV of many.
+    Send(send::Args),
+    /// Stand in for the providers: their send APIs, then status callbacks to a receiver.
+    Simulate(simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +70,8 @@ fn main() -> ExitCode {
             Command::Messages(command) => messages::run(command, &file).await,
             Command::Events(command) => events::run(command, &file).await,
             Command::Quarantine(command) => quarantine::run(command, &file).await,
+            Command::Send(args) => send::run(args).await,
+            Command::Simulate(args) => simulate::run(args).await,
         }
     });
     match result {

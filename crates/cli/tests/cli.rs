@@ -1120,6 +1120,11 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
 
     let stderr = run(serve(d, &database, &["--body-limit", "0"])).failure();
     assert!(stderr.contains("invalid --body-limit 0"), "{stderr}");
+    let stderr = run(serve(d, &database, &["--body-timeout", "0"])).failure();
+    assert!(
+        stderr.contains("invalid --body-timeout 0: expected a number of seconds"),
+        "{stderr}"
+    );
     assert!(stderr.contains("above 0"), "{stderr}");
 
     let stderr = run(serve(d, &database, &["--commit-batch", "0"])).failure();
@@ -1396,6 +1401,7 @@ fn help_lists_the_commands_and_options() {
         "--api-listen",
         "--database",
         "--body-limit",
+        "--body-timeout",
         "--public-url",
         "--config",
         "SMSGATE_LISTEN",
