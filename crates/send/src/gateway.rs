@@ -282,8 +282,34 @@ impl Gateway {
     /// Removes the key from any text shown to the user, in case a provider
     /// (or a proxy) echoes it back.
     fn redact(&self, text: &str) -> String {
-        text.replace(self.key.expose(), "REDACTED")
+        redact(text, self.key.expose())
     }
+}
+
+/// `text` with every whole-token occurrence of `secret` replaced by
+/// `REDACTED`. An echoed key stands between delimiters (quotes, `=`, `&`,
+/// spaces); matching only those keeps a short key from mangling the words
+/// it happens to be part of.
+fn redact(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
+        return text.to_string();
+    }
+    let is_token_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        out.push_str(&rest[..at]);
+        let before = out.chars().next_back();
+        let after = rest[at + secret.len()..].chars().next();
+        if before.is_some_and(is_token_char) || after.is_some_and(is_token_char) {
+            out.push_str(secret);
+        } else {
+            out.push_str("REDACTED");
+        }
+        rest = &rest[at + secret.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Clickatell's request for one message to one recipient.
@@ -370,4 +396,23 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_the_key_where_it_stands_alone_and_nowhere_else() {
+        let key = "s3cr3t-KEY_0123456789";
+        assert_eq!(
+            redact(&format!(r#"{{"apiKey":"{key}"}} ?apiKey={key}&to=1 {key}"#), key),
+            r#"{"apiKey":"REDACTED"} ?apiKey=REDACTED&to=1 REDACTED"#
+        );
+        assert_eq!(
+            redact("clickatell answered 503: key k", "k"),
+            "clickatell answered 503: key REDACTED"
+        );
+        assert_eq!(redact("nothing secret", ""), "nothing secret");
+    }
 }
