@@ -27,6 +27,7 @@
 
 pub mod auth;
 pub mod lenient;
+mod path;
 
 pub use auth::{ApiKey, Credentials};
 

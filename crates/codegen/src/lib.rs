@@ -84,8 +84,10 @@ pub fn generate_client(spec: &str, spec_json: &str) -> Result<String, CodegenErr
             spec: spec.into(),
             source,
         })?;
-    let source = safe_client_builder(&default_catch_all(&prettyplease::unparse(&file)))
-        .ok_or_else(|| generator_error(PROGENITOR_CHANGED.into()))?;
+    let source = prettyplease::unparse(&file);
+    let source = safe_client_builder(&source).ok_or_else(|| generator_error(PROGENITOR_CHANGED.into()))?;
+    let source = own_path_encoding(&source).ok_or_else(|| generator_error(PATH_ENCODING_CHANGED.into()))?;
+    let source = default_catch_all(&source);
     Ok(format!("{}\n{}", GENERATED_HEADER.replace("{spec}", spec), source))
 }
 
@@ -102,6 +104,20 @@ fn safe_client_builder(source: &str) -> Option<String> {
     source
         .contains(PLAIN)
         .then(|| source.replace(PLAIN, "crate::auth::client_builder()"))
+}
+
+const PATH_ENCODING_CHANGED: &str = "the generated code no longer imports `progenitor_client::{encode_path, ...}`: \
+     progenitor changed; update smsgate-codegen so that path parameters keep smsgate's encoding";
+
+/// progenitor-client's `encode_path` leaves `\\` unencoded, which the URL
+/// parser then reads as `/` (see `src/path.rs`): every generated client
+/// encodes its path parameters with `crate::path::encode_path` instead.
+/// `None` if the import to replace is not there any more.
+fn own_path_encoding(source: &str) -> Option<String> {
+    const IMPORT: &str = "use progenitor_client::{encode_path, ";
+    source
+        .contains(IMPORT)
+        .then(|| source.replacen(IMPORT, "use crate::path::encode_path;\nuse progenitor_client::{", 1))
 }
 
 /// typify marks the flattened `extra` catch-all map (from
@@ -163,6 +179,8 @@ mod tests {
         assert!(source.contains("extra: Ok(Default::default())"), "{source}");
         assert!(!source.contains("no value supplied for extra"));
         assert!(source.contains("crate::auth::client_builder()"), "{source}");
+        assert!(source.contains("use crate::path::encode_path;"), "{source}");
+        assert!(!source.contains("progenitor_client::{encode_path"), "{source}");
         assert!(!source.contains("reqwest::ClientBuilder::new()"));
     }
 
