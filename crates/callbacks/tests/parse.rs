@@ -3,17 +3,17 @@
 //! `StatusEvent`s and `InboundMessage`s (DESIGN.md sections 4 and 5).
 //!
 //! The providers' published examples are not copied here: they are read at
-//! test time from the verbatim pages in `openapi/upstream/` (their fenced code
-//! blocks, found with pulldown-cmark), and the documented field and event
-//! names from the effective specs `openapi/*.json`, so the tests follow the
-//! documents.
+//! test time from the verbatim pages in `openapi/upstream/` (see
+//! `payloads/`, which the benchmarks share), and the documented field and
+//! event names from the effective specs `openapi/*.json`, so the tests follow
+//! the documents.
+
+mod payloads;
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::path::Path;
 
+use payloads::*;
 use proptest::prelude::*;
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde_json::{Map, Value, json};
 use smsgate_callbacks::{Callback, Input, Route, Unparseable, parse};
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
@@ -23,59 +23,9 @@ use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEve
 // ---------------------------------------------------------------------------
 
 const SMS_STATUS_PAGE: &str = "openapi/upstream/clickatell/000_690364af323e43ee.txt";
-const SMARTHIVE_PAGE: &str = "openapi/upstream/smarthive/002_e463ac632014d8f7.txt";
-const CLEARLINE_PAGE: &str = "openapi/upstream/clearline/004_cbac217a58160243.txt";
-
-/// 2023-11-14T22:13:20.123Z
-const T: i64 = 1_700_000_000_123;
-
-fn repo_file(path: &str) -> String {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path);
-    fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()))
-}
 
 fn spec(name: &str) -> Value {
     serde_json::from_str(&repo_file(&format!("openapi/{name}.json"))).expect("effective spec is JSON")
-}
-
-/// The fenced code blocks of a Markdown page: (info string, text).
-fn code_blocks(page: &str) -> Vec<(String, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for event in Parser::new(page) {
-        match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let info = match kind {
-                    pulldown_cmark::CodeBlockKind::Fenced(info) => info.to_string(),
-                    pulldown_cmark::CodeBlockKind::Indented => String::new(),
-                };
-                current = Some((info, String::new()));
-            }
-            Event::Text(text) => {
-                if let Some((_, body)) = current.as_mut() {
-                    body.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
-            _ => {}
-        }
-    }
-    blocks
-}
-
-/// The one code block of `page` that contains `needle`.
-fn code_block_with(page: &str, needle: &str) -> String {
-    let found: Vec<String> = code_blocks(&repo_file(page))
-        .into_iter()
-        .filter(|(_, text)| text.contains(needle))
-        .map(|(_, text)| text)
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "{page}: expected one code block with {needle:?}, found {found:?}"
-    );
-    found.into_iter().next().unwrap()
 }
 
 fn try_body(route: Route, body: &[u8]) -> Result<Callback, Unparseable> {
@@ -133,10 +83,6 @@ fn err_of(route: Route, body: &[u8]) -> String {
         Ok(callback) => panic!("{route:?} accepted {:?}: {callback:?}", String::from_utf8_lossy(body)),
         Err(Unparseable(message)) => message,
     }
-}
-
-fn one_api(event: Value) -> Value {
-    json!({"integrationId": "int-7", "integrationName": "Acme One API", "event": event})
 }
 
 /// The same JSON object with one field replaced (or added).
@@ -225,10 +171,6 @@ fn documented_sms_query_parameters(path: &str) -> BTreeSet<String> {
         .map(|p| p["name"].as_str().unwrap().to_string())
         .collect()
 }
-
-const SMS_STATUS_QUERY: &str = "integrationName=Acme+SMS&messageId=a1b2c3d4e5f6&requestId=req-9\
-    &clientMessageId=order-42&to=27820000001&from=27820000002&statusCode=004\
-    &status=RECEIVED_BY_RECIPIENT&statusDescription=Received%20by%20recipient&timestamp=1700000000123";
 
 #[test]
 fn sms_status_query_with_every_documented_parameter() {
@@ -351,18 +293,7 @@ fn sms_status_by_code_first_then_by_name_case_insensitively() {
 
 #[test]
 fn sms_status_json_body_with_documented_types() {
-    let callback = json!({
-        "integrationName": "Acme SMS",
-        "messageId": "a1b2c3d4e5f6",
-        "requestId": "req-9",
-        "clientMessageId": "order-42",
-        "to": "27820000001",
-        "from": "27820000002",
-        "statusCode": 4,
-        "status": "RECEIVED_BY_RECIPIENT",
-        "statusDescription": "Received by recipient",
-        "timestamp": "1700000000123"
-    });
+    let callback = sms_status_json();
     assert_eq!(
         keys(&callback),
         spec_properties("clickatell-sms-callbacks", "SmsStatusCallback")
@@ -510,10 +441,6 @@ fn sms_status_query_without_message_id_is_unparseable() {
 // Clickatell SMS reply (GET query and POST JSON)
 // ---------------------------------------------------------------------------
 
-const SMS_REPLY_QUERY: &str = "integrationName=Acme+SMS&replyMessageId=mo-77&messageId=a1b2c3d4e5f6\
-    &fromNumber=27820000002&toNumber=27820000001&timestamp=1700000000123&text=Yes%2C+please%21\
-    &charset=UTF-8&udh=&network=655001&keyword=YES";
-
 fn sms_reply_message(payload: Value) -> InboundMessage {
     InboundMessage {
         provider: Provider::Clickatell,
@@ -554,20 +481,7 @@ fn sms_reply_query_with_every_documented_parameter() {
 
 #[test]
 fn sms_reply_json_body_as_documented_and_with_unknown_fields() {
-    let reply = json!({
-        "integrationName": "Acme SMS",
-        "replyMessageId": "mo-77",
-        "messageId": "a1b2c3d4e5f6",
-        "fromNumber": "27820000002",
-        "toNumber": "27820000001",
-        "timestamp": 1700000000123_i64,
-        "text": "Yes, please!",
-        "charset": "UTF-8",
-        "udh": "",
-        "network": 655001,
-        "keyword": "YES",
-        "somethingNew": {"a": [1, 2]}
-    });
+    let reply = sms_reply_json();
     let documented = spec_properties("clickatell-sms-callbacks", "SendReplyMessageRequest");
     assert_eq!(
         &keys(&reply) - &documented,
@@ -658,17 +572,6 @@ const ONE_API_CODES: [(i64, Option<&str>, Status); 20] = [
     (131, None, Status::Rejected),
     (500, None, Status::Rejected),
 ];
-
-fn one_api_update(code: Value, status: Value) -> Value {
-    json!({
-        "channel": "whatsapp",
-        "timestamp": T,
-        "statusCode": code,
-        "status": status,
-        "messageId": "0d4f5e3b2a1c",
-        "clientMessageId": "order-42"
-    })
-}
 
 #[test]
 fn one_api_status_update_exactly() {
@@ -968,25 +871,6 @@ fn one_api_status_malformed_events_are_unparseable() {
 // Clickatell One API reply: the seven inbound types
 // ---------------------------------------------------------------------------
 
-/// The fields every inbound event type shares, plus one the spec does not know.
-fn mo(id: &str, specific: Value) -> Value {
-    let mut item = json!({
-        "channel": "whatsapp",
-        "messageId": id,
-        "relatedMessageId": "0d4f5e3b2a1c",
-        "relatedClientMessageId": "order-42",
-        "from": "27820000002",
-        "to": "27820000001",
-        "timestamp": T,
-        "whatsapp": {"profileName": "Thandi", "referralInfo": {"sourceType": "story", "sourceId": "123"}},
-        "notInTheSpec": {"kept": [1, "two", null]}
-    });
-    item.as_object_mut()
-        .unwrap()
-        .extend(specific.as_object().unwrap().clone());
-    item
-}
-
 fn mo_message(id: &str, kind: InboundType, text: Option<&str>, payload: Value) -> InboundMessage {
     InboundMessage {
         provider: Provider::Clickatell,
@@ -1000,101 +884,6 @@ fn mo_message(id: &str, kind: InboundType, text: Option<&str>, payload: Value) -
         occurred_at: Some(T),
         payload,
     }
-}
-
-/// Each documented inbound type, an element as Clickatell sends it, and
-/// what becomes `text`.
-fn seven_inbound_types() -> Vec<(&'static str, Value, InboundType, Option<&'static str>)> {
-    vec![
-        (
-            "moText",
-            mo(
-                "mo-1",
-                json!({"charset": "UTF-8", "content": "Hello there", "sms": {"udh": "", "network": 655001}}),
-            ),
-            InboundType::Text,
-            Some("Hello there"),
-        ),
-        (
-            "moMedia",
-            mo(
-                "mo-2",
-                json!({
-                    "caption": "My receipt",
-                    "content": "iVBORw0KGgo=",
-                    "contentType": "image/png",
-                    "sha256Hash": "abc123",
-                    "files": [{"contentType": "image/png", "downloadUrl": "https://example.invalid/f/1",
-                               "sha256Hash": "abc123", "byteSize": 2048, "fileName": "receipt.png"}]
-                }),
-            ),
-            InboundType::Media,
-            Some("My receipt"),
-        ),
-        (
-            "moLocation",
-            mo(
-                "mo-3",
-                json!({
-                    "charset": "UTF-8",
-                    "locationName": "Cape Town Stadium",
-                    "locationAddress": "Fritz Sonnenberg Rd, Green Point",
-                    "latitude": "-33.9035",
-                    "latitute": "-33.9035",
-                    "longitude": "18.4113"
-                }),
-            ),
-            InboundType::Location,
-            Some("Cape Town Stadium"),
-        ),
-        (
-            "moContacts",
-            mo(
-                "mo-4",
-                json!({
-                    "charset": "UTF-8",
-                    "contacts": [{
-                        "name": {"formatted_name": "Sipho Dlamini", "first_name": "Sipho"},
-                        "birthday": "1990-05-17",
-                        "phones": [{"phone": "+27820000003", "type": "CELL"}],
-                        "emails": [{"email": "sipho@example.invalid", "type": "WORK"}],
-                        "addresses": [{"city": "Durban", "type": "HOME"}],
-                        "org": {"company": "Acme"},
-                        "urls": [{"url": "https://example.invalid", "type": "WORK"}]
-                    }]
-                }),
-            ),
-            InboundType::Contacts,
-            None,
-        ),
-        (
-            "moSuggestedResponse",
-            mo(
-                "mo-5",
-                json!({"charset": "UTF-8", "postbackData": "yes-payload", "content": "Yes please"}),
-            ),
-            InboundType::SuggestedResponse,
-            Some("Yes please"),
-        ),
-        (
-            "moListPickerResponse",
-            mo(
-                "mo-6",
-                json!({"postbackData": "sizes", "selectedItems": [{"postbackData": "size-m", "content": "Medium"}]}),
-            ),
-            InboundType::ListPicker,
-            Some("Medium"),
-        ),
-        (
-            "moButtonResponse",
-            mo(
-                "mo-7",
-                json!({"postbackData": "confirm", "selectedItem": {"postbackData": "btn-1", "content": "Confirm order"}}),
-            ),
-            InboundType::Button,
-            Some("Confirm order"),
-        ),
-    ]
 }
 
 #[test]
@@ -1345,10 +1134,6 @@ fn one_api_reply_malformed_events_are_unparseable() {
 // SmartHive
 // ---------------------------------------------------------------------------
 
-fn smarthive_example() -> String {
-    code_block_with(SMARTHIVE_PAGE, "msg_id")
-}
-
 #[test]
 fn smarthive_published_example_exactly_as_in_the_doc() {
     let example = smarthive_example();
@@ -1487,12 +1272,6 @@ fn smarthive_without_msg_id_is_unparseable() {
 // ---------------------------------------------------------------------------
 // ClearLine
 // ---------------------------------------------------------------------------
-
-fn clearline_example() -> String {
-    let block = code_block_with(CLEARLINE_PAGE, "POST {callbackUrl}");
-    let (_, body) = block.split_once("\n\n").expect("the callback request has a body");
-    body.to_string()
-}
 
 #[test]
 fn clearline_documented_callback() {
