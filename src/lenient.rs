@@ -18,6 +18,8 @@
 //! keep them in their `extra` map.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
 
 use schemars::JsonSchema;
 use schemars::schema::{InstanceType, RootSchema, Schema, SchemaObject, SingleOrVec};
@@ -49,12 +51,8 @@ pub fn parse(bytes: &[u8]) -> Result<Value, LenientError> {
 }
 
 /// Converts `value` into a `T`, coercing scalars the way `T`'s schema wants.
-pub fn from_value<T: DeserializeOwned + JsonSchema>(mut value: Value) -> Result<T, LenientError> {
-    let root = schemars::r#gen::SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<T>();
-    coerce(&mut value, &Schema::Object(root.schema.clone()), &root, 0);
-    serde_path_to_error::deserialize(value).map_err(|e| LenientError::Shape {
+pub fn from_value<T: DeserializeOwned + JsonSchema>(value: Value) -> Result<T, LenientError> {
+    serde_path_to_error::deserialize(coerced_for::<T>(value)).map_err(|e| LenientError::Shape {
         type_name: T::schema_name(),
         path: e.path().to_string(),
         message: e.into_inner().to_string(),
@@ -91,11 +89,38 @@ pub fn from_value_lossy<T: DeserializeOwned + JsonSchema>(value: Value) -> Resul
 
 /// `value` with its scalars coerced to what `T`'s schema wants.
 fn coerced_for<T: JsonSchema>(mut value: Value) -> Value {
+    let schema = schema_of::<T>();
+    coerce(&mut value, &schema.top, &schema.root, 0);
+    value
+}
+
+/// A type's JSON schema, with its top level as a [`Schema`] to start from.
+struct TypeSchema {
+    top: Schema,
+    root: RootSchema,
+}
+
+/// `T`'s schema, generated once per type (by its [`JsonSchema::schema_id`],
+/// which the derive makes the type's full path): generating it costs several
+/// times what reading a payload does, and it never changes.
+fn schema_of<T: JsonSchema>() -> &'static TypeSchema {
+    static SCHEMAS: OnceLock<RwLock<HashMap<Cow<'static, str>, &'static TypeSchema>>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(Default::default);
+    let id = T::schema_id();
+    if let Some(schema) = schemas.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
+        return schema;
+    }
     let root = schemars::r#gen::SchemaSettings::draft07()
         .into_generator()
         .into_root_schema_for::<T>();
-    coerce(&mut value, &Schema::Object(root.schema.clone()), &root, 0);
-    value
+    let mut schemas = schemas.write().unwrap_or_else(|e| e.into_inner());
+    // One leaked schema per type read leniently: a fixed, small set.
+    *schemas.entry(id).or_insert_with(|| {
+        Box::leak(Box::new(TypeSchema {
+            top: Schema::Object(root.schema.clone()),
+            root,
+        }))
+    })
 }
 
 /// Removes the field or element at `path`; false when there is none.
@@ -257,6 +282,28 @@ fn coerce_scalar(value: &mut Value, schema: &SchemaObject) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod number {
+        #[derive(serde::Deserialize, schemars::JsonSchema)]
+        pub struct Same {
+            pub x: i64,
+        }
+    }
+    mod text {
+        #[derive(serde::Deserialize, schemars::JsonSchema)]
+        pub struct Same {
+            pub x: String,
+        }
+    }
+
+    #[test]
+    fn types_of_one_name_keep_their_own_cached_schema() {
+        for _ in 0..2 {
+            let number: number::Same = from_value(serde_json::json!({"x": "5"})).unwrap();
+            let text: text::Same = from_value(serde_json::json!({"x": 5})).unwrap();
+            assert_eq!((number.x, text.x.as_str()), (5, "5"));
+        }
+    }
 
     #[test]
     fn drops_trailing_commas_outside_strings_only() {
