@@ -140,6 +140,9 @@ impl PostgresStore {
     }
 
     pub async fn open_with(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
+        if options.commit.commit_batch == 0 {
+            return Err(StoreError::Other("commit_batch must be at least 1".into()));
+        }
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|err| StoreError::Other(format!("bad PostgreSQL URL: {err}")))?;
         // The URL's own settings win: its `options` (say, a

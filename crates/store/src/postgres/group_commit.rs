@@ -98,7 +98,7 @@ impl GroupCommit {
 /// queue's sender is dropped.
 async fn gather(mut pending: mpsc::UnboundedReceiver<Pending>, writer: Arc<Writer>, options: CommitOptions) {
     let permits = Arc::new(Semaphore::new(WRITERS));
-    let limit = options.commit_batch.max(1);
+    let limit = options.commit_batch;
     while let Some(first) = pending.recv().await {
         let mut batch = vec![first];
         let deadline = Instant::now() + options.commit_wait;
