@@ -67,17 +67,18 @@ const MIGRATION_LOCK: i64 = 0x736d_7367_6d69_6772; // "smsgmigr"
 ///
 /// A plain sequence is not enough with concurrent writers: transaction A
 /// takes seq 5, B takes seq 6 and commits first; a consumer polling then
-/// sees 6, moves its cursor to 6 and never sees 5 when A commits. So an
-/// ingest takes this transaction-level lock just before inserting its feed
-/// rows (after everything else it writes) and holds it until it commits or
-/// rolls back. A transaction therefore takes its seqs only after every
+/// sees 6, moves its cursor to 6 and never sees 5 when A commits. So a
+/// writing transaction (a batch of ingests, or a quarantine replay) takes
+/// this transaction-level lock just before inserting its feed rows (after
+/// everything else it writes) and holds it until it commits or rolls back. A transaction therefore takes its seqs only after every
 /// transaction that took smaller ones has finished, and PostgreSQL makes a
 /// commit visible before it releases the committing transaction's locks:
 /// seqs become visible in commit order, and a snapshot that sees seq N sees
 /// every committed seq below N. A rolled-back transaction leaves a gap,
 /// never a row that appears later. This is commit-ordered sequencing; its
-/// price is that the last step of ingests (feed rows and the commit's
-/// flush) is serial across all replicas.
+/// price is that the last step of every batch (feed rows and the commit's
+/// flush) is serial across all replicas; group commit shares that step
+/// among the ingests of a batch.
 const FEED_LOCK: &str = PostgresStore::TAKE_FEED_LOCK;
 
 /// Advisory locks on messages use the two-key space (which does not overlap
