@@ -772,3 +772,32 @@ async fn a_failed_commit_acknowledges_none_of_its_batch() {
     }
     assert_eq!(count_rows(&client, "SELECT COUNT(*) FROM status_events").await, 7);
 }
+
+/// An ingest whose caller gave up while it waited for its batch (the
+/// caller's future dropped, as when the call's deadline passes) is not
+/// written: the caller was never acknowledged, and an overloaded store
+/// does not spend itself on abandoned callbacks. Its batch-mates are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ingest_abandoned_before_its_batch_is_written_is_not_written() {
+    let Some(url) = postgres_url() else { return };
+    let schema = PgSchema::create(&url).await;
+    let store = batching(&schema, 64, Duration::from_secs(1)).await;
+    let abandoned = tagged(
+        "abandoned",
+        vec![event("abandoned", Status::Sent, Some(T0))],
+        Vec::new(),
+    );
+    let given_up = tokio::time::timeout(Duration::from_millis(100), store.ingest(abandoned)).await;
+    assert!(
+        given_up.is_err(),
+        "answered before its batch could gather: {given_up:?}"
+    );
+    let kept = tagged("kept", vec![event("kept", Status::Sent, Some(T0))], Vec::new());
+    assert_eq!(store.ingest(kept).await.unwrap().status_events_stored, 1);
+    let client = schema.client().await;
+    assert_eq!(count_rows(&client, "SELECT COUNT(*) FROM raw_requests").await, 1);
+    let ids = message_ids(&store.events(None, 10).await.unwrap());
+    assert_eq!(ids, ["kept"]);
+    let stats = store.commit_stats();
+    assert_eq!((stats.transactions, stats.ingests, stats.largest_batch), (1, 1, 1));
+}

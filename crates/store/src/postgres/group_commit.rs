@@ -11,6 +11,7 @@
 //! replicas do, so they cannot deadlock each other.
 //!
 //! Answers:
+//! - the caller gave up before its batch was written: not written;
 //! - COMMIT returned: each ingest gets its outcome;
 //! - COMMIT failed, or any error that aborts the transaction as a whole
 //!   (connection lost, timeout, server shutting down): every ingest of the
@@ -128,7 +129,16 @@ async fn gather(mut pending: mpsc::UnboundedReceiver<Pending>, writer: Arc<Write
 
 impl Writer {
     /// Writes and commits `batch`, then answers each of its ingests.
-    async fn commit(&self, batch: Vec<Pending>) {
+    async fn commit(&self, mut batch: Vec<Pending>) {
+        // A caller that gave up (its deadline passed while the batch was
+        // waiting for a writer, or its client went away) was answered 503,
+        // or nobody: its callback is not written, so that a backlog of
+        // abandoned ingests does not keep PostgreSQL busy while providers
+        // retry.
+        batch.retain(|pending| !pending.reply.is_closed());
+        if batch.is_empty() {
+            return;
+        }
         let ingests: Vec<&Ingest> = batch.iter().map(|pending| &pending.ingest).collect();
         let answers = match tokio::time::timeout(self.deadline, self.run(&ingests)).await {
             Ok(Ok(answers)) => {
