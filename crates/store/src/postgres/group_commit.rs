@@ -25,7 +25,11 @@
 //!   savepoints find the culprit whatever the error, and cost nothing
 //!   unless there is one. The retry first takes every message lock of the
 //!   batch, in lock order, so that ingests taking theirs one by one still
-//!   take them in the global order.
+//!   take them in the global order. (Their inbound messages are inserted
+//!   one ingest at a time, so not in one global order: a deadlock with
+//!   another transaction is possible there, on this rare path only;
+//!   PostgreSQL detects it, and the batch gets [`StoreError::Unavailable`],
+//!   so its callers retry.)
 //!
 //! [`Store::ingest`]: crate::Store::ingest
 
