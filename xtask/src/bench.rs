@@ -3,15 +3,21 @@
 //! callbacks, then a check that the store holds exactly what was
 //! acknowledged.
 //!
-//! The mix (generated as a wrk Lua script): every callback route, Clickatell
-//! SMS statuses and replies by POST and GET, One API statuses in batches of
-//! 1 to 3 events, One API replies, SmartHive reports (single and batches),
-//! ClearLine statuses; 20% of the requests repeat an earlier request of the
-//! same wrk thread (a provider retry). Every event carries a message id
-//! `bm<thread>x<n>[-<k>]` that no other event has, so the distinct events
-//! acknowledged are the distinct ids in the stored raw requests.
+//! The receiver is driven three times on one store, one fresh process per
+//! run (the load is in `bench/script.rs`):
+//! - **mixed**: new callbacks, 20% of the requests repeating an earlier one
+//!   (a provider retry), the mix the issue's targets are stated for;
+//! - **new only**: no request repeats;
+//! - **duplicates only**: requests the new-only run stored, sent again, so
+//!   that every event is a duplicate;
+//!
+//! and the no-op server once, with the mixed load. After each receiver run
+//! the store must hold exactly the acknowledged events (`bench/store.rs`):
+//! a duplicates-only run stores its raw requests and no event.
 
-use std::collections::BTreeSet;
+mod script;
+mod store;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,18 +25,24 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use script::Mode;
+use store::StoreDb;
+
 /// The callback secret the benchmark runs the receiver with.
 const TOKEN: &str = "bench-secret";
 
+/// Stored requests a duplicates-only run cycles through.
+const REPLAYED: i64 = 2000;
+
 #[derive(clap::Args, Debug)]
 pub struct IngestArgs {
-    /// Where the receiver stores callbacks [default: a fresh SQLite file in a temporary directory]
+    /// Where the receiver stores callbacks: sqlite:PATH or postgres://USER@HOST/DB [default: a fresh SQLite file in a temporary directory]
     #[arg(long, value_name = "URL")]
     database: Option<String>,
     /// Concurrent HTTP connections.
     #[arg(long, default_value_t = 64, value_name = "N")]
     connections: u32,
-    /// Seconds each server is driven for.
+    /// Seconds each run lasts.
     #[arg(long, default_value_t = 10, value_name = "S")]
     duration: u32,
     /// wrk threads.
@@ -57,6 +69,16 @@ struct Run {
     socket_errors: String,
 }
 
+/// How wrk runs: the script, its mode, and the digits of this run's ids.
+struct Load<'a> {
+    wrk: &'a Path,
+    script: &'a Path,
+    mode: Mode,
+    prefix: String,
+    /// The replay file, for [`Mode::Replay`].
+    replay: Option<PathBuf>,
+}
+
 pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
     if args.connections < args.threads || args.threads == 0 {
         bail!("--connections must be at least --threads (and --threads at least 1)");
@@ -65,43 +87,106 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
     build(root)?;
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let script = scratch.path().join("mix.lua");
-    std::fs::write(&script, lua_script()).context("cannot write the wrk script")?;
+    std::fs::write(&script, script::lua_script()).context("cannot write the wrk script")?;
     let database = match &args.database {
         Some(url) => url.clone(),
         None => format!("sqlite:{}", scratch.path().join("bench.db").display()),
     };
-    let Some(db_path) = database
-        .strip_prefix("sqlite:")
-        .map(|p| p.trim_start_matches("//").to_string())
-    else {
-        bail!("only sqlite:PATH databases can be benchmarked and verified for now, not `{database}`");
-    };
-    let before = StoreCounts::read(&db_path).unwrap_or_default();
+    let store = StoreDb::parse(&database)?;
+    // This invocation's ids differ from any earlier one's on the same store.
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
 
-    // The receiver.
-    let addr = free_addr()?;
-    let mut serve = Command::new(root.join("target/release/smsgate"));
-    serve
-        .args(["serve", "--listen", &addr.to_string(), "--database", &database])
-        .args(args.serve_args.as_deref().unwrap_or_default().split_whitespace())
-        .env("SMSGATE_CALLBACK_TOKEN", TOKEN)
-        .env("SMSGATE_API_TOKEN", "bench-api-token")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(
-            std::fs::File::create(scratch.path().join("serve.log")).context("cannot create the server log")?,
-        ));
-    println!("receiver: smsgate serve --database {database} on {addr}");
-    let receiver = drive(serve, addr, &wrk, &script, args)?;
-    let after = StoreCounts::read(&db_path)?;
+    let mut runs = Vec::new();
+    let mut checks = Vec::new();
+    let mut new_run_start = None;
+    for (n, (name, mode)) in [
+        ("mixed", Mode::Mixed),
+        ("new only", Mode::New),
+        ("dups only", Mode::Replay),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let before = store.counts()?;
+        let replay = match (mode, new_run_start) {
+            (Mode::Replay, Some(after)) => {
+                let requests = store.stored_after(after, REPLAYED)?;
+                if requests.is_empty() {
+                    bail!("the new-only run stored nothing to replay");
+                }
+                let path = scratch.path().join("replay.lua");
+                std::fs::write(&path, script::replay_file(&requests)).context("cannot write the replay file")?;
+                Some(path)
+            }
+            _ => None,
+        };
+        if mode == Mode::New {
+            new_run_start = Some(before.last_raw);
+        }
+        let addr = free_addr()?;
+        let mut serve = Command::new(root.join("target/release/smsgate"));
+        serve
+            .args(["serve", "--listen", &addr.to_string(), "--database", &database])
+            .args(args.serve_args.as_deref().unwrap_or_default().split_whitespace())
+            .env("SMSGATE_CALLBACK_TOKEN", TOKEN)
+            .env("SMSGATE_API_TOKEN", "bench-api-token")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(
+                std::fs::File::create(scratch.path().join(format!("serve-{n}.log")))
+                    .context("cannot create the server log")?,
+            ));
+        println!("receiver, {name}: smsgate serve --database {database} on {addr}");
+        let load = Load {
+            wrk: &wrk,
+            script: &script,
+            mode,
+            prefix: format!("{nonce}{n}"),
+            replay,
+        };
+        let run = drive(serve, addr, &load, args)?;
+        let after = store.counts()?;
+        checks.push((name, store::verify(&before, &after, &run, args.connections)));
+        runs.push((format!("receiver, {name}"), run));
+    }
 
     // The baseline.
     let addr = free_addr()?;
     let mut noop = Command::new(root.join("target/release/examples/noop"));
     noop.arg(addr.to_string()).stdout(Stdio::null()).stderr(Stdio::null());
-    println!("no-op:    same routes, stores nothing, on {addr}");
-    let baseline = drive(noop, addr, &wrk, &script, args)?;
+    println!("no-op, mixed: same routes, stores nothing, on {addr}");
+    let load = Load {
+        wrk: &wrk,
+        script: &script,
+        mode: Mode::Mixed,
+        prefix: format!("{nonce}9"),
+        replay: None,
+    };
+    runs.push(("no-op, mixed".to_string(), drive(noop, addr, &load, args)?));
 
+    report(&runs, args);
+    println!();
+    let mut failed = Vec::new();
+    for (name, check) in checks {
+        match check {
+            Ok(summary) => println!("store after {name}: {summary}"),
+            Err(problem) => {
+                println!("store after {name}: {problem}");
+                failed.push(name);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        bail!("verification failed after: {}", failed.join(", "));
+    }
+    println!("verified: after each run the store holds exactly the acknowledged events");
+    Ok(())
+}
+
+/// Prints the table of runs and the ratios.
+fn report(runs: &[(String, Run)], args: &IngestArgs) {
     println!();
     println!(
         "{} connections, {} wrk threads, {} s each, {} CPUs",
@@ -111,36 +196,31 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "{:<10} {:>12} {:>10} {:>10} {:>14} {:>10} {:>10}",
-        "server", "requests/s", "p50 ms", "p99 ms", "peak RSS MiB", "acked", "not 200"
+        "{:<22} {:>12} {:>10} {:>10} {:>14} {:>10} {:>10} {:>10}",
+        "server, load", "requests/s", "p50 ms", "p99 ms", "peak RSS MiB", "acked", "not 200", "repeats"
     );
-    for (name, run) in [("receiver", &receiver), ("no-op", &baseline)] {
+    for (name, run) in runs {
         println!(
-            "{:<10} {:>12.0} {:>10.2} {:>10.2} {:>14.1} {:>10} {:>10}",
+            "{:<22} {:>12.0} {:>10.2} {:>10.2} {:>14.1} {:>10} {:>10} {:>10}",
             name,
             run.requests_per_second,
             run.p50_ms,
             run.p99_ms,
             run.peak_rss_kib as f64 / 1024.0,
             run.acknowledged,
-            run.other
+            run.other,
+            run.repeats
         );
+        if !run.socket_errors.is_empty() {
+            println!("{:<22} socket errors: {}", "", run.socket_errors);
+        }
     }
-    let ratio = receiver.requests_per_second / baseline.requests_per_second;
-    println!("throughput ratio receiver / no-op: {ratio:.2}");
-    if !receiver.socket_errors.is_empty() || !baseline.socket_errors.is_empty() {
-        println!(
-            "socket errors: receiver [{}], no-op [{}]",
-            receiver.socket_errors, baseline.socket_errors
-        );
-    }
+    let rate = |i: usize| runs[i].1.requests_per_second;
+    println!("throughput ratio receiver / no-op (mixed): {:.2}", rate(0) / rate(3));
     println!(
-        "receiver: {} of {} requests repeated an earlier one",
-        receiver.repeats,
-        receiver.acknowledged + receiver.other
+        "throughput ratio duplicates only / new only: {:.2} (duplicates cost no more than new events when >= 1)",
+        rate(2) / rate(1)
     );
-
-    verify(&before, &after, &receiver, args.connections)
 }
 
 /// wrk from PATH, else installed with apt-get.
@@ -216,7 +296,7 @@ impl Drop for Server {
 
 /// Starts `server`, waits until it accepts connections, runs wrk against
 /// it, reads its peak RSS, stops it.
-fn drive(mut server: Command, addr: SocketAddr, wrk: &Path, script: &Path, args: &IngestArgs) -> anyhow::Result<Run> {
+fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) -> anyhow::Result<Run> {
     let mut child = Server(server.spawn().context("cannot start the server")?);
     let started = Instant::now();
     while TcpStream::connect(addr).is_err() {
@@ -228,13 +308,15 @@ fn drive(mut server: Command, addr: SocketAddr, wrk: &Path, script: &Path, args:
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let output = Command::new(wrk)
+    let output = Command::new(load.wrk)
         .arg(format!("-t{}", args.threads))
         .arg(format!("-c{}", args.connections))
         .arg(format!("-d{}s", args.duration))
         .args(["--latency", "--timeout", "10s", "-s"])
-        .arg(script)
+        .arg(load.script)
         .arg(format!("http://{addr}"))
+        .args(["--", load.mode.arg(), &load.prefix])
+        .args(&load.replay)
         .output()
         .context("cannot run wrk")?;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -313,256 +395,6 @@ fn parse_wrk(text: &str) -> Option<Run> {
     (seen == (true, true, true, true)).then_some(run)
 }
 
-/// What the store holds.
-#[derive(Debug, Default)]
-struct StoreCounts {
-    /// Highest raw request id.
-    last_raw: i64,
-    raw_requests: i64,
-    quarantined: i64,
-    /// Benchmark message ids in the stored raw bodies.
-    ids_in_raw: BTreeSet<String>,
-    /// Benchmark message ids of stored status events and inbound messages.
-    ids_stored: BTreeSet<String>,
-    events_stored: i64,
-}
-
-impl StoreCounts {
-    fn read(path: &str) -> anyhow::Result<StoreCounts> {
-        if !Path::new(path).exists() {
-            return Ok(StoreCounts::default());
-        }
-        let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("cannot open {path}"))?;
-        let one = |sql: &str| -> anyhow::Result<i64> { Ok(conn.query_row(sql, [], |row| row.get(0))?) };
-        let mut counts = StoreCounts {
-            last_raw: one("SELECT COALESCE(MAX(id), 0) FROM raw_requests")?,
-            raw_requests: one("SELECT COUNT(*) FROM raw_requests")?,
-            quarantined: one("SELECT COUNT(*) FROM raw_requests WHERE quarantine_error IS NOT NULL")?,
-            events_stored: one(
-                "SELECT (SELECT COUNT(*) FROM status_events) + (SELECT COUNT(*) FROM inbound_messages)",
-            )?,
-            ..StoreCounts::default()
-        };
-        let mut bodies = conn.prepare("SELECT body, COALESCE(query, '') FROM raw_requests")?;
-        let mut rows = bodies.query([])?;
-        while let Some(row) = rows.next()? {
-            let body: Vec<u8> = row.get(0)?;
-            let query: String = row.get(1)?;
-            bench_ids(&body, &mut counts.ids_in_raw);
-            bench_ids(query.as_bytes(), &mut counts.ids_in_raw);
-        }
-        let mut ids =
-            conn.prepare("SELECT message_id FROM status_events UNION ALL SELECT message_id FROM inbound_messages")?;
-        let mut rows = ids.query([])?;
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            if id.starts_with("bm") {
-                counts.ids_stored.insert(id);
-            }
-        }
-        Ok(counts)
-    }
-}
-
-/// Collects the `bm<digits>x<digits>[-<digits>]` ids in `text`.
-fn bench_ids(text: &[u8], into: &mut BTreeSet<String>) {
-    let mut i = 0;
-    while i + 2 < text.len() {
-        if &text[i..i + 2] == b"bm" && text[i + 2].is_ascii_digit() {
-            let end = text[i + 2..]
-                .iter()
-                .position(|b| !(b.is_ascii_digit() || *b == b'x' || *b == b'-'))
-                .map_or(text.len(), |n| i + 2 + n);
-            into.insert(String::from_utf8_lossy(&text[i..end]).into_owned());
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-}
-
-/// The store holds exactly the acknowledged requests (plus, at most, those
-/// in flight when wrk stopped, stored but never answered) and exactly the
-/// distinct events in them, each once, nothing quarantined.
-fn verify(before: &StoreCounts, after: &StoreCounts, run: &Run, connections: u32) -> anyhow::Result<()> {
-    let new_raw = (after.raw_requests - before.raw_requests) as u64;
-    let in_flight = new_raw.saturating_sub(run.acknowledged);
-    let new_ids: BTreeSet<&String> = after.ids_in_raw.difference(&before.ids_in_raw).collect();
-    let new_events = (after.events_stored - before.events_stored) as u64;
-    println!();
-    println!(
-        "store: {new_raw} raw requests for {} acknowledged ({in_flight} in flight when wrk stopped: stored, never \
-         answered); {new_events} events stored once each for {} distinct events sent",
-        run.acknowledged,
-        new_ids.len()
-    );
-    let mut problems = Vec::new();
-    if new_raw < run.acknowledged {
-        problems.push(format!(
-            "{} acknowledged requests are not stored",
-            run.acknowledged - new_raw
-        ));
-    }
-    if in_flight > u64::from(connections) {
-        problems.push(format!(
-            "{in_flight} stored requests were not acknowledged, more than the {connections} that can be in flight"
-        ));
-    }
-    if run.other > 0 {
-        problems.push(format!("{} responses were not 200", run.other));
-    }
-    if after.quarantined != before.quarantined {
-        problems.push(format!(
-            "{} requests were quarantined: the mix has a payload the parsers reject",
-            after.quarantined - before.quarantined
-        ));
-    }
-    let missing: Vec<_> = new_ids
-        .iter()
-        .filter(|id| !after.ids_stored.contains(**id))
-        .take(5)
-        .collect();
-    if !missing.is_empty() {
-        problems.push(format!("events in stored requests but not stored: {missing:?}"));
-    }
-    if new_events != new_ids.len() as u64 {
-        problems.push(format!(
-            "{new_events} events stored for {} distinct events: duplicates were stored or events lost",
-            new_ids.len()
-        ));
-    }
-    let _ = before.last_raw;
-    if problems.is_empty() {
-        println!("verified: the store holds exactly the acknowledged events");
-        Ok(())
-    } else {
-        bail!("verification failed:\n  {}", problems.join("\n  "))
-    }
-}
-
-/// The wrk script: the mix of callbacks, 20% repeats, and 200s counted per
-/// thread and printed at the end.
-fn lua_script() -> String {
-    LUA.replace("@TOKEN@", TOKEN)
-}
-
-const LUA: &str = r#"
--- Generated by `cargo xtask bench ingest`.
-local threads = {}
-local next_tid = 1
-
-function setup(thread)
-  thread:set("tid", next_tid)
-  next_tid = next_tid + 1
-  table.insert(threads, thread)
-end
-
-local n = 0
-local sent = {}
-acknowledged = 0
-other = 0
-repeats = 0
-local json = { ["Content-Type"] = "application/json" }
-local token = "?token=@TOKEN@"
-
-function init(args)
-  math.randomseed(tid * 7919 + os.time())
-end
-
-local function ts(i) return 1700000000000 + i end
-
-local function id(i, k)
-  if k then return string.format("bm%dx%d-%d", tid, i, k) end
-  return string.format("bm%dx%d", tid, i)
-end
-
-local function one_api_status(mid, i)
-  return string.format('{"channel":"sms","messageId":"%s","clientMessageId":"order-%d","status":"DELIVERED_TO_DEVICE","statusCode":4,"timestamp":%d}', mid, i, ts(i))
-end
-
-local function smarthive(mid)
-  return string.format('{"msg_id":"%s","status":"DELIVRD","dlr_code":"000","timestamp":"202311042057","str_length":"157","pg_length":1,"cost":"0.02","desc":"DELIVERED","operator":"MTN"}', mid)
-end
-
--- Each maker returns method, path (with query), headers, body.
-local makers = {
-  function(i) -- Clickatell SMS status, POST
-    return "POST", "/client-callback/sms-status" .. token, json, string.format(
-      '{"integrationName":"bench","messageId":"%s","requestId":"req-%d","clientMessageId":"order-%d","to":"27820000001","from":"27820000000","statusCode":4,"status":"RECEIVED_BY_RECIPIENT","statusDescription":"Received by recipient","timestamp":%d}',
-      id(i), i, i, ts(i))
-  end,
-  function(i) -- Clickatell SMS status, GET
-    return "GET", string.format(
-      "/client-callback/sms-status%s&integrationName=bench&messageId=%s&requestId=req-%d&to=27820000001&from=27820000000&statusCode=003&status=DELIVERED_TO_GATEWAY&statusDescription=Delivered%%20to%%20gateway&timestamp=%d",
-      token, id(i), i, ts(i)), nil, nil
-  end,
-  function(i) -- Clickatell SMS reply, POST
-    return "POST", "/client-callback/sms-reply" .. token, json, string.format(
-      '{"integrationName":"bench","replyMessageId":"%s","messageId":"out-%d","fromNumber":"27820000003","toNumber":"27820000000","timestamp":%d,"text":"Yes please","charset":"UTF-8","udh":"","network":"1","keyword":"YES"}',
-      id(i), i, ts(i))
-  end,
-  function(i) -- Clickatell SMS reply, GET
-    return "GET", string.format(
-      "/client-callback/sms-reply%s&integrationName=bench&replyMessageId=%s&messageId=out-%d&fromNumber=27820000002&toNumber=27820000000&timestamp=%d&text=Stop&charset=UTF-8",
-      token, id(i), i, ts(i)), nil, nil
-  end,
-  function(i) -- Clickatell One API statuses, 1 to 3 in one body
-    local events = {}
-    for k = 1, math.random(3) do events[k] = one_api_status(id(i, k), i) end
-    return "POST", "/client-callback/one-api-status" .. token, json, string.format(
-      '{"integrationId":"int-1","integrationName":"bench","event":{"messageStatusUpdate":[%s]}}', table.concat(events, ","))
-  end,
-  function(i) -- Clickatell One API inbound
-    return "POST", "/client-callback/one-api-reply" .. token, json, string.format(
-      '{"integrationId":"int-1","integrationName":"bench","event":{"moText":[{"channel":"whatsapp","messageId":"%s","relatedMessageId":"oa-%d","from":"27820000002","to":"27820000000","timestamp":%d,"charset":"UTF-8","content":"Hello there","whatsapp":{"profileName":"Thandi"}}]}}',
-      id(i), i, ts(i))
-  end,
-  function(i) -- SmartHive, a single report or a batch of 2 or 3
-    local count = math.random(3)
-    if count == 1 then
-      return "POST", "/client-callback/smarthive-status" .. token, json, smarthive(id(i))
-    end
-    local reports = {}
-    for k = 1, count do reports[k] = smarthive(id(i, k)) end
-    return "POST", "/client-callback/smarthive-status" .. token, json, "[" .. table.concat(reports, ",") .. "]"
-  end,
-  function(i) -- ClearLine
-    return "POST", "/client-callback/clearline-status" .. token, json, string.format(
-      '{"messageId":"%s","deliveryStatus":"Delivered","externalDeliveryStatus":"Delivered","reasonText":"ok","deliveredAt":"2023-11-14T22:13:20Z"}',
-      id(i))
-  end,
-}
-
-local KEEP = 1000
-
-function request()
-  if #sent > 0 and math.random() < 0.2 then
-    repeats = repeats + 1
-    return sent[math.random(#sent)]
-  end
-  n = n + 1
-  local method, path, headers, body = makers[math.random(#makers)](n)
-  local req = wrk.format(method, path, headers, body)
-  if #sent < KEEP then sent[#sent + 1] = req else sent[math.random(KEEP)] = req end
-  return req
-end
-
-function response(status, headers, body)
-  if status == 200 then acknowledged = acknowledged + 1 else other = other + 1 end
-end
-
-function done(summary, latency, requests)
-  local a, o, r = 0, 0, 0
-  for _, t in ipairs(threads) do
-    a = a + t:get("acknowledged")
-    o = o + t:get("other")
-    r = r + t:get("repeats")
-  end
-  io.write(string.format("bench-acknowledged %d\nbench-other %d\nbench-repeats %d\n", a, o, r))
-end
-"#;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,13 +411,5 @@ mod tests {
         assert_eq!((run.acknowledged, run.other, run.repeats), (1000, 2, 200));
         assert_eq!(run.socket_errors, "connect 0, read 1, write 0, timeout 0");
         assert_eq!(millis("1.5s"), Some(1500.0));
-    }
-
-    #[test]
-    fn finds_bench_ids() {
-        let mut ids = BTreeSet::new();
-        bench_ids(br#"[{"msg_id":"bm1x2-3"},{"msg_id":"bm1x2-4"}] bm bmx bm2x9"#, &mut ids);
-        let ids: Vec<_> = ids.into_iter().collect();
-        assert_eq!(ids, ["bm1x2-3", "bm1x2-4", "bm2x9"]);
     }
 }

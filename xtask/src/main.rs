@@ -72,8 +72,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Bench {
-    /// Drive the receiver (release build, SQLite) and a no-op server with the same routes over loopback with wrk,
-    /// compare them, and check that the store holds exactly the acknowledged events.
+    /// Drive the receiver (release build; SQLite or PostgreSQL) with a mixed load, new events only and duplicates
+    /// only, and a no-op server with the same routes, over loopback with wrk; compare them, and check after each
+    /// receiver run that the store holds exactly the acknowledged events.
     Ingest(bench::IngestArgs),
 }
 

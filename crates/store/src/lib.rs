@@ -16,6 +16,7 @@
 mod page;
 mod postgres;
 mod sqlite;
+mod stats;
 
 use std::time::Duration;
 
@@ -24,7 +25,8 @@ use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
 
 pub use postgres::{PostgresOptions, PostgresStore};
-pub use sqlite::{CommitStats, SqliteStore};
+pub use sqlite::SqliteStore;
+pub use stats::CommitStats;
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +171,7 @@ impl Submission {
 
 /// Group commit: how many concurrent ingests may share one transaction (and
 /// one flush to disk), and how long the writer may wait to gather them.
+/// Both backends take them (`--commit-batch`, `--commit-wait-us`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommitOptions {
     /// Most ingests committed in one transaction (at least 1).
@@ -251,8 +254,8 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreOpenError
     open_with(url, CommitOptions::default()).await
 }
 
-/// Opens the store a database URL names with `options` (group commit is
-/// SQLite's; PostgreSQL commits each ingest in its own transaction).
+/// Opens the store a database URL names with `options` (group commit, on
+/// both backends).
 pub async fn open_with(url: &str, options: CommitOptions) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         return Ok(std::sync::Arc::new(
@@ -260,7 +263,11 @@ pub async fn open_with(url: &str, options: CommitOptions) -> Result<std::sync::A
         ));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(std::sync::Arc::new(PostgresStore::open(url).await?));
+        let options = PostgresOptions {
+            commit: options,
+            ..PostgresOptions::default()
+        };
+        return Ok(std::sync::Arc::new(PostgresStore::open_with(url, options).await?));
     }
     Err(UnsupportedUrl(url.to_string()).into())
 }

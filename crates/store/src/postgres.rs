@@ -9,11 +9,16 @@
 //! connections are dropped by the pool and new ones made on the next call, so
 //! the receiver recovers by itself when the server comes back.
 //!
+//! Ingests are group-committed (`postgres/group_commit.rs`): concurrent
+//! ones share one transaction, written with one multi-row statement per
+//! table (`postgres/batch.rs`), and each is answered only once that
+//! transaction's COMMIT has returned.
+//!
 //! The semantics are SQLite's (see `sqlite.rs`):
 //! - dedup by the unique constraints `(provider, dedup_key)` and
 //!   `(provider, message_id)`, which hold across replicas (a concurrent
 //!   insert of the same key waits for the other transaction, then does
-//!   nothing if it committed);
+//!   nothing if it committed), and inside a batch before it is written;
 //! - a message's status moves by the one compare-and-set upsert of
 //!   `sqlite.rs` on `status_key` (`COLLATE "C"`). Its `status_at` subquery
 //!   reads the stored events, and under READ COMMITTED a statement only sees
@@ -21,8 +26,10 @@
 //!   transaction-level advisory lock on the message (in a statement of its
 //!   own), and the upsert that follows sees every event of every transaction
 //!   that held the lock before. The last one to update a message therefore
-//!   sees all its events. Locks are taken in one global order (sorted by
-//!   lock key) so that two ingests cannot deadlock;
+//!   sees all its events. A transaction takes its locks in one global order
+//!   (by lock key, all in one statement), then inserts inbound messages in
+//!   `(provider, message_id)` order, then takes the feed lock: every wait
+//!   follows that order, so two transactions cannot deadlock;
 //! - the feed: see [`FEED_LOCK`].
 //!
 //! Migrations (`postgres/migrations/`) run at open in one transaction under
@@ -41,7 +48,11 @@ use smsgate_receiver_api::views::{
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
-use crate::{Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError, StoredRequest};
+use crate::stats::CommitStats;
+use crate::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest};
+
+mod batch;
+mod group_commit;
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("postgres/migrations/0001_init.sql")];
@@ -56,17 +67,18 @@ const MIGRATION_LOCK: i64 = 0x736d_7367_6d69_6772; // "smsgmigr"
 ///
 /// A plain sequence is not enough with concurrent writers: transaction A
 /// takes seq 5, B takes seq 6 and commits first; a consumer polling then
-/// sees 6, moves its cursor to 6 and never sees 5 when A commits. So an
-/// ingest takes this transaction-level lock just before inserting its feed
-/// rows (after everything else it writes) and holds it until it commits or
-/// rolls back. A transaction therefore takes its seqs only after every
+/// sees 6, moves its cursor to 6 and never sees 5 when A commits. So a
+/// writing transaction (a batch of ingests, or a quarantine replay) takes
+/// this transaction-level lock just before inserting its feed rows (after
+/// everything else it writes) and holds it until it commits or rolls back. A transaction therefore takes its seqs only after every
 /// transaction that took smaller ones has finished, and PostgreSQL makes a
 /// commit visible before it releases the committing transaction's locks:
 /// seqs become visible in commit order, and a snapshot that sees seq N sees
 /// every committed seq below N. A rolled-back transaction leaves a gap,
 /// never a row that appears later. This is commit-ordered sequencing; its
-/// price is that the last step of ingests (feed rows and the commit's
-/// flush) is serial across all replicas.
+/// price is that the last step of every batch (feed rows and the commit's
+/// flush) is serial across all replicas; group commit shares that step
+/// among the ingests of a batch.
 const FEED_LOCK: &str = PostgresStore::TAKE_FEED_LOCK;
 
 /// Advisory locks on messages use the two-key space (which does not overlap
@@ -89,6 +101,8 @@ pub struct PostgresOptions {
     pub pool_size: usize,
     /// Schema to use (`search_path`), when not the database's default.
     pub schema: Option<String>,
+    /// Group commit: most ingests in one transaction, longest wait for more.
+    pub commit: CommitOptions,
 }
 
 impl Default for PostgresOptions {
@@ -99,6 +113,7 @@ impl Default for PostgresOptions {
             call_timeout: Duration::from_secs(15),
             pool_size: 16,
             schema: None,
+            commit: CommitOptions::default(),
         }
     }
 }
@@ -108,6 +123,8 @@ pub struct PostgresStore {
     call_timeout: Duration,
     /// The first key of message locks (see [`MESSAGES_OID`]).
     message_lock_class: i32,
+    /// Where ingests wait for their batch.
+    group: group_commit::GroupCommit,
 }
 
 impl PostgresStore {
@@ -124,6 +141,9 @@ impl PostgresStore {
     }
 
     pub async fn open_with(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
+        if options.commit.commit_batch == 0 {
+            return Err(StoreError::Other("commit_batch must be at least 1".into()));
+        }
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|err| StoreError::Other(format!("bad PostgreSQL URL: {err}")))?;
         // The URL's own settings win: its `options` (say, a
@@ -166,26 +186,33 @@ impl PostgresStore {
             .recycle_timeout(Some(options.connect_timeout))
             .build()
             .map_err(|err| StoreError::Other(format!("cannot build the connection pool: {err}")))?;
-        let mut store = PostgresStore {
+        within(options.call_timeout, migrate(&pool)).await?;
+        let oid: i64 = within(options.call_timeout, async {
+            let row = pool
+                .get()
+                .await
+                .map_err(pool_error)?
+                .query_one(MESSAGES_OID, &[])
+                .await
+                .map_err(pg_error)?;
+            get(&row, 0)
+        })
+        .await?;
+        // An OID is 32 bits unsigned; the key is the same bits signed.
+        let message_lock_class = oid as u32 as i32;
+        let group =
+            group_commit::GroupCommit::start(pool.clone(), message_lock_class, options.commit, options.call_timeout);
+        Ok(PostgresStore {
             pool,
             call_timeout: options.call_timeout,
-            message_lock_class: 0,
-        };
-        store.within_deadline(store.migrate()).await?;
-        let oid: i64 = store
-            .within_deadline(async {
-                let row = store
-                    .client()
-                    .await?
-                    .query_one(MESSAGES_OID, &[])
-                    .await
-                    .map_err(pg_error)?;
-                get(&row, 0)
-            })
-            .await?;
-        // An OID is 32 bits unsigned; the key is the same bits signed.
-        store.message_lock_class = oid as u32 as i32;
-        Ok(store)
+            message_lock_class,
+            group,
+        })
+    }
+
+    /// Batches and ingests committed so far (see `group_commit.rs`).
+    pub fn commit_stats(&self) -> CommitStats {
+        self.group.stats()
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -200,131 +227,7 @@ impl PostgresStore {
         &self,
         call: impl std::future::Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.call_timeout, call).await {
-            Ok(result) => result,
-            Err(_) => Err(StoreError::Unavailable(format!(
-                "PostgreSQL did not answer within {:?}",
-                self.call_timeout
-            ))),
-        }
-    }
-
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg_error)?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .await
-            .map_err(pg_error)?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS smsgate_schema_version (version INTEGER NOT NULL)")
-            .await
-            .map_err(pg_error)?;
-        let version: i32 = tx
-            .query_opt("SELECT version FROM smsgate_schema_version", &[])
-            .await
-            .map_err(pg_error)?
-            .map_or(Ok(0), |row| row.try_get(0))
-            .map_err(pg_error)?;
-        let known = MIGRATIONS.len() as i32;
-        if !(0..=known).contains(&version) {
-            return Err(StoreError::Other(format!(
-                "the database has schema version {version}, this smsgate knows versions up to {known}"
-            )));
-        }
-        for sql in MIGRATIONS.iter().skip(version as usize) {
-            tx.batch_execute(sql).await.map_err(pg_error)?;
-        }
-        if version < known {
-            tx.execute("DELETE FROM smsgate_schema_version", &[])
-                .await
-                .map_err(pg_error)?;
-            tx.execute("INSERT INTO smsgate_schema_version (version) VALUES ($1)", &[&known])
-                .await
-                .map_err(pg_error)?;
-        }
-        tx.commit().await.map_err(pg_error)
-    }
-
-    async fn ingest_now(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg_error)?;
-        let raw = &ingest.raw;
-        let quarantine_error = match &ingest.parsed {
-            Parsed::Quarantined { error } => Some(error.as_str()),
-            Parsed::Events { .. } => None,
-        };
-        let raw_request_id = insert_raw_request(&tx, raw, quarantine_error).await?;
-        let mut outcome = IngestOutcome {
-            quarantined: quarantine_error.is_some(),
-            ..IngestOutcome::default()
-        };
-        if let Parsed::Events { status, inbound } = &ingest.parsed {
-            self.insert_events(&tx, status, inbound, raw.received_at, raw_request_id, &mut outcome)
-                .await?;
-        }
-        // A failed COMMIT is an error, never an acknowledged outcome.
-        tx.commit().await.map_err(pg_error)?;
-        Ok(outcome)
-    }
-
-    /// Stores each event not stored before, as an ingest does: status
-    /// events under their messages' locks (taken in lock order), then the
-    /// feed rows under the feed lock, last. Counts into `outcome`.
-    async fn insert_events(
-        &self,
-        tx: &Tx<'_>,
-        status: &[StatusEvent],
-        inbound: &[InboundMessage],
-        received_at: i64,
-        raw_request_id: i64,
-        outcome: &mut IngestOutcome,
-    ) -> Result<(), StoreError> {
-        // Status events in lock order (see the module docs); feed rows
-        // in the order the events came.
-        let mut order: Vec<usize> = (0..status.len()).collect();
-        order.sort_by_cached_key(|&i| {
-            let e = &status[i];
-            (
-                message_lock_key(e.provider, &e.message_id),
-                e.provider.as_str(),
-                e.message_id.clone(),
-            )
-        });
-        let mut status_ids = vec![None; status.len()];
-        for i in order {
-            let lock = (self.message_lock_class, &status[i]);
-            status_ids[i] = insert_status_event(tx, lock, received_at, raw_request_id).await?;
-        }
-        let mut order: Vec<usize> = (0..inbound.len()).collect();
-        order.sort_by(|&a, &b| {
-            (inbound[a].provider.as_str(), &inbound[a].message_id)
-                .cmp(&(inbound[b].provider.as_str(), &inbound[b].message_id))
-        });
-        let mut inbound_ids = vec![None; inbound.len()];
-        for i in order {
-            inbound_ids[i] = insert_inbound(tx, &inbound[i], received_at, raw_request_id).await?;
-        }
-        outcome.status_events_stored = status_ids.iter().flatten().count();
-        outcome.inbound_stored = inbound_ids.iter().flatten().count();
-        outcome.duplicates = status.len() + inbound.len() - outcome.status_events_stored - outcome.inbound_stored;
-        if outcome.status_events_stored + outcome.inbound_stored > 0 {
-            // Last writes before the commit: see FEED_LOCK.
-            tx.execute(FEED_LOCK, &[]).await.map_err(pg_error)?;
-            let feed_status = tx
-                .prepare_cached("INSERT INTO feed (status_event_id) VALUES ($1)")
-                .await
-                .map_err(pg_error)?;
-            for id in status_ids.iter().flatten() {
-                tx.execute(&feed_status, &[id]).await.map_err(pg_error)?;
-            }
-            let feed_inbound = tx
-                .prepare_cached("INSERT INTO feed (inbound_id) VALUES ($1)")
-                .await
-                .map_err(pg_error)?;
-            for id in inbound_ids.iter().flatten() {
-                tx.execute(&feed_inbound, &[id]).await.map_err(pg_error)?;
-            }
-        }
-        Ok(())
+        within(self.call_timeout, call).await
     }
 
     async fn resolve_now(
@@ -353,23 +256,69 @@ impl PostgresStore {
         tx.execute("UPDATE raw_requests SET quarantine_error = NULL WHERE id = $1", &[&id])
             .await
             .map_err(pg_error)?;
-        // The feed rows stay the last writes before the commit (FEED_LOCK).
-        self.insert_events(&tx, status, inbound, received_at, id, &mut outcome)
-            .await?;
+        let unit = batch::Unit {
+            raw_request_id: id,
+            received_at,
+            status,
+            inbound,
+        };
+        let stored = batch::store_events(&tx, self.message_lock_class, &[unit]).await?;
+        stored[0].count_into(&mut outcome);
+        // The feed rows are the last writes before the commit (FEED_LOCK).
+        batch::append_feed(&tx, stored.iter()).await?;
         // A failed COMMIT is an error, never an acknowledged outcome.
         tx.commit().await.map_err(pg_error)?;
         Ok(outcome)
     }
 }
 
-/// The lock key of a message: a stable hash (FNV-1a) of provider and id.
-fn message_lock_key(provider: Provider, message_id: &str) -> i32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in provider.as_str().bytes().chain([0]).chain(message_id.bytes()) {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
+/// Runs `call` under `deadline`; past it, [`StoreError::Unavailable`].
+async fn within<T>(
+    deadline: Duration,
+    call: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(deadline, call).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Unavailable(format!(
+            "PostgreSQL did not answer within {deadline:?}"
+        ))),
     }
-    hash as i32
+}
+
+/// Applies the migrations the database lacks (see the module docs).
+async fn migrate(pool: &Pool) -> Result<(), StoreError> {
+    let mut client = pool.get().await.map_err(pool_error)?;
+    let tx = client.transaction().await.map_err(pg_error)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(pg_error)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS smsgate_schema_version (version INTEGER NOT NULL)")
+        .await
+        .map_err(pg_error)?;
+    let version: i32 = tx
+        .query_opt("SELECT version FROM smsgate_schema_version", &[])
+        .await
+        .map_err(pg_error)?
+        .map_or(Ok(0), |row| row.try_get(0))
+        .map_err(pg_error)?;
+    let known = MIGRATIONS.len() as i32;
+    if !(0..=known).contains(&version) {
+        return Err(StoreError::Other(format!(
+            "the database has schema version {version}, this smsgate knows versions up to {known}"
+        )));
+    }
+    for sql in MIGRATIONS.iter().skip(version as usize) {
+        tx.batch_execute(sql).await.map_err(pg_error)?;
+    }
+    if version < known {
+        tx.execute("DELETE FROM smsgate_schema_version", &[])
+            .await
+            .map_err(pg_error)?;
+        tx.execute("INSERT INTO smsgate_schema_version (version) VALUES ($1)", &[&known])
+            .await
+            .map_err(pg_error)?;
+    }
+    tx.commit().await.map_err(pg_error)
 }
 
 fn pool_error(err: PoolError) -> StoreError {
@@ -427,156 +376,7 @@ fn pg_error(err: tokio_postgres::Error) -> StoreError {
     }
 }
 
-const INSERT_RAW_REQUEST: &str = "
-    INSERT INTO raw_requests (provider, method, path, query, content_type, body, received_at, quarantine_error)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-    RETURNING id";
-
-const INSERT_STATUS_EVENT: &str = "
-    INSERT INTO status_events (provider, message_id, dedup_key, status, raw_status, raw_code, description,
-                               occurred_at, received_at, channel, client_message_id, raw_request_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-    ON CONFLICT (provider, dedup_key) DO NOTHING
-    RETURNING id";
-
-const LOCK_MESSAGE: &str = "SELECT pg_advisory_xact_lock($1, $2)";
-
-/// `sqlite.rs`'s compare-and-set, in PostgreSQL's spelling.
-const UPSERT_MESSAGE: &str = r#"
-    INSERT INTO messages AS m (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7,
-            (SELECT MIN(e.occurred_at) FROM status_events e
-             WHERE e.provider = $1 AND e.message_id = $2 AND e.status = $6))
-    ON CONFLICT (provider, message_id) DO UPDATE SET
-        status = CASE WHEN EXCLUDED.status_key > m.status_key THEN EXCLUDED.status ELSE m.status END,
-        status_key = CASE WHEN EXCLUDED.status_key > m.status_key THEN EXCLUDED.status_key ELSE m.status_key END,
-        status_at = (SELECT MIN(e.occurred_at) FROM status_events e
-                     WHERE e.provider = EXCLUDED.provider AND e.message_id = EXCLUDED.message_id
-                       AND e.status = CASE WHEN EXCLUDED.status_key > m.status_key
-                                           THEN EXCLUDED.status ELSE m.status END),
-        client_message_id = COALESCE(m.client_message_id, EXCLUDED.client_message_id),
-        "to" = COALESCE(m."to", EXCLUDED."to"),
-        "from" = COALESCE(m."from", EXCLUDED."from")"#;
-
-const INSERT_INBOUND: &str = r#"
-    INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
-                                  occurred_at, received_at, payload, raw_request_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::json, $12)
-    ON CONFLICT (provider, message_id) DO NOTHING
-    RETURNING id"#;
-
 type Tx<'a> = deadpool_postgres::Transaction<'a>;
-
-async fn insert_raw_request(tx: &Tx<'_>, raw: &RawRequest, quarantine_error: Option<&str>) -> Result<i64, StoreError> {
-    let statement = tx.prepare_cached(INSERT_RAW_REQUEST).await.map_err(pg_error)?;
-    let row = tx
-        .query_one(
-            &statement,
-            &[
-                &raw.provider.as_str(),
-                &raw.method,
-                &raw.path,
-                &raw.query,
-                &raw.content_type,
-                &raw.body,
-                &raw.received_at,
-                &quarantine_error,
-            ],
-        )
-        .await
-        .map_err(pg_error)?;
-    row.try_get(0).map_err(pg_error)
-}
-
-/// The new event's id, or `None` for a duplicate (nothing changed).
-async fn insert_status_event(
-    tx: &Tx<'_>,
-    (lock_class, event): (i32, &StatusEvent),
-    received_at: i64,
-    raw_request_id: i64,
-) -> Result<Option<i64>, StoreError> {
-    let provider = event.provider.as_str();
-    let status = event.status.as_str();
-    let lock = tx.prepare_cached(LOCK_MESSAGE).await.map_err(pg_error)?;
-    tx.execute(
-        &lock,
-        &[&lock_class, &message_lock_key(event.provider, &event.message_id)],
-    )
-    .await
-    .map_err(pg_error)?;
-    let statement = tx.prepare_cached(INSERT_STATUS_EVENT).await.map_err(pg_error)?;
-    let row = tx
-        .query_opt(
-            &statement,
-            &[
-                &provider,
-                &event.message_id,
-                &event.dedup_key,
-                &status,
-                &event.raw_status,
-                &event.raw_code,
-                &event.description,
-                &event.occurred_at,
-                &received_at,
-                &event.channel,
-                &event.client_message_id,
-                &raw_request_id,
-            ],
-        )
-        .await
-        .map_err(pg_error)?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let id: i64 = row.try_get(0).map_err(pg_error)?;
-    let upsert = tx.prepare_cached(UPSERT_MESSAGE).await.map_err(pg_error)?;
-    tx.execute(
-        &upsert,
-        &[
-            &provider,
-            &event.message_id,
-            &event.client_message_id,
-            &event.to,
-            &event.from,
-            &status,
-            &event.status.precedence_key(event.occurred_at),
-        ],
-    )
-    .await
-    .map_err(pg_error)?;
-    Ok(Some(id))
-}
-
-/// The new message's id, or `None` for a duplicate.
-async fn insert_inbound(
-    tx: &Tx<'_>,
-    message: &InboundMessage,
-    received_at: i64,
-    raw_request_id: i64,
-) -> Result<Option<i64>, StoreError> {
-    let statement = tx.prepare_cached(INSERT_INBOUND).await.map_err(pg_error)?;
-    let row = tx
-        .query_opt(
-            &statement,
-            &[
-                &message.provider.as_str(),
-                &message.message_id,
-                &message.related_message_id,
-                &message.from,
-                &message.to,
-                &message.channel,
-                &message.kind.as_str(),
-                &message.text,
-                &message.occurred_at,
-                &received_at,
-                &message.payload.to_string(),
-                &raw_request_id,
-            ],
-        )
-        .await
-        .map_err(pg_error)?;
-    row.map(|row| row.try_get(0).map_err(pg_error)).transpose()
-}
 
 /// The highest feed `seq` ever handed out (a sequence never hands one out
 /// twice, committed or not).
@@ -762,7 +562,7 @@ impl PostgresStore {
 #[async_trait::async_trait]
 impl Store for PostgresStore {
     async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
-        self.within_deadline(self.ingest_now(ingest)).await
+        self.within_deadline(self.group.ingest(ingest)).await
     }
 
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {

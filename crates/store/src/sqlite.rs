@@ -31,7 +31,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,7 @@ use smsgate_receiver_api::views::{
 };
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
+use crate::stats::{CommitStats, Counters};
 use crate::{CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError, StoredRequest};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
@@ -60,24 +61,6 @@ const GATHER_SLICE: Duration = Duration::from_micros(250);
 
 /// Read connections; queries never wait for the writer.
 const READERS: usize = 4;
-
-/// What the writer has done since the store was opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CommitStats {
-    /// Ingest transactions committed (one per batch).
-    pub transactions: u64,
-    /// Ingests answered with success (each in one of those transactions).
-    pub ingests: u64,
-    /// The largest batch committed so far.
-    pub largest_batch: u64,
-}
-
-#[derive(Default)]
-struct Counters {
-    transactions: AtomicU64,
-    ingests: AtomicU64,
-    largest_batch: AtomicU64,
-}
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
@@ -160,11 +143,7 @@ impl SqliteStore {
 
     /// Transactions and ingests the writer has committed so far.
     pub fn commit_stats(&self) -> CommitStats {
-        CommitStats {
-            transactions: self.counters.transactions.load(Ordering::Relaxed),
-            ingests: self.counters.ingests.load(Ordering::Relaxed),
-            largest_batch: self.counters.largest_batch.load(Ordering::Relaxed),
-        }
+        self.counters.snapshot()
     }
 
     fn writer_gone() -> StoreError {
@@ -344,13 +323,9 @@ fn commit_batch(
 ) {
     let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(batch.len());
     let committed = run_batch(conn, batch, &mut results);
-    let size = batch.len() as u64;
     match committed {
         Ok(()) => {
-            counters.transactions.fetch_add(1, Ordering::Relaxed);
-            let stored = results.iter().filter(|r| r.is_ok()).count() as u64;
-            counters.ingests.fetch_add(stored, Ordering::Relaxed);
-            counters.largest_batch.fetch_max(size, Ordering::Relaxed);
+            counters.committed(batch.len(), results.iter().filter(|r| r.is_ok()).count());
             let answers: Vec<_> = batch.drain(..).map(|(_, reply)| reply).zip(results).collect();
             match acks {
                 Acks::Now => answer(answers),
