@@ -4,7 +4,7 @@
 //!
 //! The providers' published examples are not copied here: they are read at
 //! test time from the verbatim pages in `openapi/upstream/` (their fenced code
-//! blocks, found with pulldown-cmark), and the documented field and event
+//! blocks, found by `smsgate_doc_examples`), and the documented field and event
 //! names from the effective specs `openapi/*.json`, so the tests follow the
 //! documents.
 
@@ -13,9 +13,9 @@ use std::fs;
 use std::path::Path;
 
 use proptest::prelude::*;
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde_json::{Map, Value, json};
 use smsgate_callbacks::{Callback, Input, Route, Unparseable, parse};
+use smsgate_doc_examples::code_blocks;
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 
 // ---------------------------------------------------------------------------
@@ -38,37 +38,12 @@ fn spec(name: &str) -> Value {
     serde_json::from_str(&repo_file(&format!("openapi/{name}.json"))).expect("effective spec is JSON")
 }
 
-/// The fenced code blocks of a Markdown page: (info string, text).
-fn code_blocks(page: &str) -> Vec<(String, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for event in Parser::new(page) {
-        match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let info = match kind {
-                    pulldown_cmark::CodeBlockKind::Fenced(info) => info.to_string(),
-                    pulldown_cmark::CodeBlockKind::Indented => String::new(),
-                };
-                current = Some((info, String::new()));
-            }
-            Event::Text(text) => {
-                if let Some((_, body)) = current.as_mut() {
-                    body.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
-            _ => {}
-        }
-    }
-    blocks
-}
-
 /// The one code block of `page` that contains `needle`.
 fn code_block_with(page: &str, needle: &str) -> String {
     let found: Vec<String> = code_blocks(&repo_file(page))
         .into_iter()
-        .filter(|(_, text)| text.contains(needle))
-        .map(|(_, text)| text)
+        .filter(|block| block.text.contains(needle))
+        .map(|block| block.text)
         .collect();
     assert_eq!(
         found.len(),
@@ -211,8 +186,8 @@ fn documented_sms_query_parameters(path: &str) -> BTreeSet<String> {
     let page = repo_file(SMS_STATUS_PAGE);
     let documents: Vec<Value> = code_blocks(&page)
         .into_iter()
-        .filter(|(info, _)| info == "json")
-        .map(|(_, text)| serde_json::from_str(&text).expect("the page's JSON blocks are JSON"))
+        .filter(|block| block.info == "json")
+        .map(|block| serde_json::from_str(&block.text).expect("the page's JSON blocks are JSON"))
         .collect();
     let get = documents
         .iter()
