@@ -5,7 +5,7 @@
 //! so the main build never compiles them). This installs the pinned
 //! cargo-fuzz if it is missing, writes each target's seeds from the
 //! documents ([`seeds`]), builds the targets once, then runs each for the
-//! given time. A failure is any crash (a panic, a broken invariant), a
+//! given time, as many side by side as there are cores. A failure is any crash (a panic, a broken invariant), a
 //! single allocation over [`MALLOC_LIMIT_MB`], a resident size over
 //! [`RSS_LIMIT_MB`], or one input taking over [`TIMEOUT_SECONDS`]: libFuzzer
 //! saves the input under `fuzz/artifacts/<target>/`, and this prints the
@@ -16,8 +16,11 @@
 
 mod seeds;
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -45,6 +48,13 @@ pub struct FuzzArgs {
     /// Run only this target [default: all].
     #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(TARGETS.iter().map(|t| t.name)))]
     target: Option<String>,
+    /// Targets run at once [default: the number of cores].
+    #[arg(long, value_name = "N", default_value_t = default_jobs())]
+    jobs: NonZeroUsize,
+}
+
+fn default_jobs() -> NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
 }
 
 /// What one target's run gave.
@@ -74,41 +84,67 @@ pub fn fuzz(root: &Path, args: &FuzzArgs) -> anyhow::Result<()> {
     run(&mut build, "cargo fuzz build")?;
     println!("built in {:.0?}", started.elapsed());
 
-    let mut failed = Vec::new();
-    for target in &selected {
-        println!("{}: fuzzing for {} s", target.name, args.seconds);
-        let output = cargo_fuzz(root, "run")
-            .args(run_args(target.name, args.seconds))
-            .env("ASAN_OPTIONS", asan_options(std::env::var("ASAN_OPTIONS").ok()))
-            .stdout(Stdio::inherit())
-            .output()
-            .context("running cargo fuzz")?;
-        let log = String::from_utf8_lossy(&output.stderr);
-        let outcome = outcome(&log);
-        let executions = outcome.executions.map_or("?".into(), |n| n.to_string());
-        let rss = outcome.peak_rss_mb.map_or("?".into(), |n| n.to_string());
-        if output.status.success() {
-            println!("{}: ok, {executions} executions, peak RSS {rss} MB", target.name);
-            continue;
+    // Targets run side by side, one per core: each libFuzzer is one process
+    // on one core.
+    let next = AtomicUsize::new(0);
+    let failed = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.get().min(selected.len()) {
+            scope.spawn(|| {
+                while let Some(target) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if !fuzz_one(root, target, args.seconds) {
+                        failed.lock().expect("no thread panics holding it").push(target.name);
+                    }
+                }
+            });
         }
-        eprintln!("{}", failure_excerpt(&log));
-        eprintln!(
-            "{}: FAILED after {executions} executions ({})",
-            target.name, output.status
-        );
-        for artifact in &outcome.artifacts {
-            eprintln!("  failing input: {artifact}");
-            eprintln!(
-                "  reproduce:     RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz {} {artifact}",
-                target.name
-            );
-        }
-        failed.push(target.name);
-    }
+    });
+    let failed = failed.into_inner().expect("no thread panicked holding it");
     if !failed.is_empty() {
         bail!("fuzzing failed: {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// Runs one target; prints its outcome, and on a failure what failed and
+/// how to reproduce it. False when it failed (or could not run).
+fn fuzz_one(root: &Path, target: &Target, seconds: u32) -> bool {
+    println!("{}: fuzzing for {seconds} s", target.name);
+    let output = match cargo_fuzz(root, "run")
+        .args(run_args(target.name, seconds))
+        .env("ASAN_OPTIONS", asan_options(std::env::var("ASAN_OPTIONS").ok()))
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("{}: cannot run cargo fuzz: {error}", target.name);
+            return false;
+        }
+    };
+    let log = String::from_utf8_lossy(&output.stderr);
+    let outcome = outcome(&log);
+    let executions = outcome.executions.map_or("?".into(), |n| n.to_string());
+    let rss = outcome.peak_rss_mb.map_or("?".into(), |n| n.to_string());
+    if output.status.success() {
+        println!("{}: ok, {executions} executions, peak RSS {rss} MB", target.name);
+        return true;
+    }
+    // One report, not interleaved with a parallel run's.
+    let mut report = format!("{}\n", failure_excerpt(&log));
+    report += &format!(
+        "{}: FAILED after {executions} executions ({})\n",
+        target.name, output.status
+    );
+    for artifact in &outcome.artifacts {
+        report += &format!("  failing input: {artifact}\n");
+        report += &format!(
+            "  reproduce:     RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz {} {artifact}\n",
+            target.name
+        );
+    }
+    eprint!("{report}");
+    false
 }
 
 /// The arguments of `cargo fuzz run` that run `target` for `seconds`: the
@@ -252,14 +288,18 @@ mod tests {
     }
 
     #[test]
-    fn arguments_default_to_every_target_for_fifteen_seconds() {
+    fn arguments_default_to_every_target_for_fifteen_seconds_on_every_core() {
         let args = Cli::try_parse_from(["fuzz"]).unwrap().args;
-        assert_eq!((args.seconds, args.target), (15, None));
-        let args = Cli::try_parse_from(["fuzz", "--seconds", "3", "--target", "query_form"])
+        assert_eq!((args.seconds, args.target, args.jobs), (15, None, default_jobs()));
+        let args = Cli::try_parse_from(["fuzz", "--seconds", "3", "--target", "query_form", "--jobs", "1"])
             .unwrap()
             .args;
-        assert_eq!((args.seconds, args.target.as_deref()), (3, Some("query_form")));
+        assert_eq!(
+            (args.seconds, args.target.as_deref(), args.jobs.get()),
+            (3, Some("query_form"), 1)
+        );
         assert!(Cli::try_parse_from(["fuzz", "--target", "no_such_parser"]).is_err());
+        assert!(Cli::try_parse_from(["fuzz", "--jobs", "0"]).is_err());
     }
 
     #[test]
