@@ -5,11 +5,12 @@
 //! so the main build never compiles them). This installs the pinned
 //! cargo-fuzz if it is missing, writes each target's seeds from the
 //! documents ([`seeds`]), builds the targets once, then runs each for the
-//! given time, as many side by side as there are cores. A failure is any crash (a panic, a broken invariant), a
-//! single allocation over [`MALLOC_LIMIT_MB`], a resident size over
-//! [`RSS_LIMIT_MB`], or one input taking over [`TIMEOUT_SECONDS`]: libFuzzer
-//! saves the input under `fuzz/artifacts/<target>/`, and this prints the
-//! command that reproduces it.
+//! given time, as many side by side as there are cores. A failure is any
+//! crash (a panic, a broken invariant), a single allocation over
+//! [`MALLOC_LIMIT_MB`], a resident size over [`RSS_LIMIT_MB`], or one input
+//! taking over [`TIMEOUT_SECONDS`]: libFuzzer saves the input under
+//! `fuzz/artifacts/<target>/`, and this prints the command that reproduces
+//! it.
 //!
 //! cargo-fuzz needs a nightly compiler for its sanitizer flags; on a stable
 //! toolchain `RUSTC_BOOTSTRAP=1` enables them.
