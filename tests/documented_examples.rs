@@ -2,7 +2,7 @@
 //!
 //! The examples are not copied here: each test extracts them, at test time,
 //! from the verbatim provider pages in `openapi/upstream/` (their fenced code
-//! blocks, found with pulldown-cmark) and from the effective specs
+//! blocks, found by `smsgate_doc_examples`) and from the effective specs
 //! `openapi/*.json` (every `example` and `examples` value), so the tests
 //! follow the documents. An example in a place this file does not know fails
 //! the test with a message saying where, rather than going unchecked.
@@ -10,7 +10,6 @@
 use std::fs;
 use std::path::Path;
 
-use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -20,6 +19,7 @@ use smsgate::clickatell::one_api_callbacks::types as one_api;
 use smsgate::clickatell::sms_api::types as clickatell_sms;
 use smsgate::clickatell::sms_callbacks::types as sms_callbacks;
 use smsgate::smarthive::callbacks::types as smarthive;
+use smsgate_doc_examples::{CodeBlock, code_blocks, example_object_value, find_examples};
 
 const SMARTHIVE_PAGE: &str = "openapi/upstream/smarthive/002_e463ac632014d8f7.txt";
 const CLEARLINE_PAGE: &str = "openapi/upstream/clearline/004_cbac217a58160243.txt";
@@ -48,88 +48,6 @@ fn spec(name: &str) -> Value {
 // ---------------------------------------------------------------------------
 // Code blocks of a provider page
 // ---------------------------------------------------------------------------
-
-/// A fenced or indented code block of a Markdown page, with where it stands.
-#[derive(Debug)]
-struct CodeBlock {
-    /// The text of the nearest heading above the block.
-    heading: String,
-    /// The text of the nearest paragraph above the block (since that heading).
-    paragraph: String,
-    /// The info string of a fenced block (`json`, `http theme={null}`, or empty).
-    info: String,
-    text: String,
-}
-
-impl CodeBlock {
-    fn language(&self) -> &str {
-        self.info.split_whitespace().next().unwrap_or("")
-    }
-
-    /// The JSON in the block: the whole block, or for an `http` block the
-    /// message body after the first blank line (`None` if it has none).
-    fn json_text(&self) -> Option<&str> {
-        let body = if self.language() == "http" {
-            let text = self.text.trim_start();
-            let at = text
-                .find("\n\n")
-                .or_else(|| text.find("\r\n\r\n"))
-                .unwrap_or_else(|| panic!("http block under {:?} has no body: {}", self.heading, self.text));
-            &text[at..]
-        } else {
-            &self.text
-        };
-        let body = body.trim();
-        (body.starts_with('{') || body.starts_with('[')).then_some(body)
-    }
-}
-
-fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
-    let (mut heading, mut paragraph) = (String::new(), String::new());
-    let (mut in_heading, mut in_paragraph) = (false, false);
-    let mut current: Option<CodeBlock> = None;
-    let mut blocks = Vec::new();
-    for event in Parser::new(markdown) {
-        match event {
-            Event::Start(Tag::Heading { .. }) => {
-                in_heading = true;
-                heading.clear();
-                paragraph.clear();
-            }
-            Event::End(TagEnd::Heading(_)) => in_heading = false,
-            Event::Start(Tag::Paragraph) => {
-                in_paragraph = true;
-                paragraph.clear();
-            }
-            Event::End(TagEnd::Paragraph) => in_paragraph = false,
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let info = match kind {
-                    CodeBlockKind::Fenced(info) => info.to_string(),
-                    CodeBlockKind::Indented => String::new(),
-                };
-                current = Some(CodeBlock {
-                    heading: heading.trim().to_string(),
-                    paragraph: paragraph.trim().to_string(),
-                    info,
-                    text: String::new(),
-                });
-            }
-            Event::End(TagEnd::CodeBlock) => blocks.push(current.take().expect("a code block was open")),
-            Event::Text(text) | Event::Code(text) => {
-                if let Some(block) = &mut current {
-                    block.text.push_str(&text);
-                } else if in_heading {
-                    heading.push_str(&text);
-                } else if in_paragraph {
-                    paragraph.push_str(&text);
-                }
-            }
-            Event::SoftBreak | Event::HardBreak if in_paragraph => paragraph.push('\n'),
-            _ => {}
-        }
-    }
-    blocks
-}
 
 /// The one block of `page` that `matches`; fails unless there is exactly one.
 fn only_block<'a>(page: &str, blocks: &'a [CodeBlock], what: &str, matches: impl Fn(&CodeBlock) -> bool) -> &'a str {
@@ -636,59 +554,17 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// Every `example`, and every value of `examples`, in `doc`.
-fn find_examples(doc: &Value, at: &mut Vec<String>, found: &mut Vec<(Vec<String>, Value)>) {
-    match doc {
-        Value::Object(fields) => {
-            // A property *named* example is no example.
-            let is_properties = at.last().is_some_and(|k| k == "properties");
-            for (key, value) in fields {
-                at.push(key.clone());
-                if !is_properties && key == "example" {
-                    found.push((at.clone(), value.clone()));
-                } else if !is_properties && key == "examples" && value.is_object() {
-                    for (name, example) in value.as_object().unwrap() {
-                        at.push(name.clone());
-                        found.push((at.clone(), example.clone()));
-                        at.pop();
-                    }
-                } else {
-                    find_examples(value, at, found);
-                }
-                at.pop();
-            }
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                at.push(i.to_string());
-                find_examples(item, at, found);
-                at.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The value of an Example Object (`examples.<name>`), following a `$ref`.
-fn example_object_value(doc: &Value, object: &Value) -> Value {
-    if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
-        let target = doc
-            .pointer(reference.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("dangling example reference {reference}"));
-        return example_object_value(doc, target);
-    }
-    object
-        .get("value")
-        .cloned()
-        .unwrap_or_else(|| panic!("an Example Object without an inline value: {object}"))
-}
-
 fn classify(spec: &'static str, doc: &Value, at: &[String], raw: Value) -> Example {
     let pointer: String = at.iter().map(|t| format!("/{}", escape(t))).collect();
     let tokens: Vec<&str> = at.iter().map(String::as_str).collect();
     // `examples.<name>` holds an Example Object; `example` the value itself.
     let (location, value) = match tokens.as_slice() {
-        [rest @ .., "examples", _] => (rest.to_vec(), example_object_value(doc, &raw)),
+        [rest @ .., "examples", _] => (
+            rest.to_vec(),
+            example_object_value(doc, &raw).unwrap_or_else(|| {
+                panic!("{spec}: the Example Object at {pointer} has no inline value (or a dangling $ref)")
+            }),
+        ),
         [rest @ .., "example"] => (rest.to_vec(), raw),
         _ => unreachable!(),
     };
@@ -733,14 +609,16 @@ fn all_examples() -> Vec<Example> {
     let mut examples = Vec::new();
     for name in SPECS {
         let doc = spec(name);
-        let mut found = Vec::new();
         // Shared Example Objects are checked where they are used.
         let mut walked = doc.clone();
         if let Some(components) = walked.get_mut("components").and_then(Value::as_object_mut) {
             components.remove("examples");
         }
-        find_examples(&walked, &mut Vec::new(), &mut found);
-        examples.extend(found.into_iter().map(|(at, value)| classify(name, &doc, &at, value)));
+        examples.extend(
+            find_examples(&walked)
+                .into_iter()
+                .map(|(at, value)| classify(name, &doc, &at, value)),
+        );
     }
     examples
 }

@@ -10,11 +10,15 @@
 //! 1.x), `audit` (the rules for schemas we receive) and `effective` (putting
 //! it together and validating the result with the same code generator as
 //! `build.rs`).
+//!
+//! `bench ingest` measures the receiver's throughput; `fuzz` runs every
+//! payload parser under libFuzzer for a bounded time (see [`fuzz`]).
 
 mod apis;
 mod audit;
 mod bench;
 mod effective;
+mod fuzz;
 mod import;
 mod merge;
 mod overlay;
@@ -68,6 +72,8 @@ enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(Bench),
+    /// Fuzz every payload parser (cargo-fuzz, libFuzzer) for a bounded time; fails on any crash, hang or memory blow-up.
+    Fuzz(fuzz::FuzzArgs),
 }
 
 #[derive(Subcommand)]
@@ -96,13 +102,18 @@ fn main() -> ExitCode {
             format,
             report,
         } => regen(apis, upstream, check, accept, allow_breaking, format, report),
-        Command::Bench(Bench::Ingest(args)) => match bench::ingest(&workspace_root(), &args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Bench(Bench::Ingest(args)) => exit(bench::ingest(&workspace_root(), &args)),
+        Command::Fuzz(args) => exit(fuzz::fuzz(&workspace_root(), &args)),
+    }
+}
+
+fn exit(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

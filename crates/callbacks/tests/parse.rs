@@ -16,6 +16,7 @@ use payloads::*;
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 use smsgate_callbacks::{Callback, Input, Route, Unparseable, parse};
+use smsgate_doc_examples::code_blocks;
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 
 // ---------------------------------------------------------------------------
@@ -157,8 +158,8 @@ fn documented_sms_query_parameters(path: &str) -> BTreeSet<String> {
     let page = repo_file(SMS_STATUS_PAGE);
     let documents: Vec<Value> = code_blocks(&page)
         .into_iter()
-        .filter(|(info, _)| info == "json")
-        .map(|(_, text)| serde_json::from_str(&text).expect("the page's JSON blocks are JSON"))
+        .filter(|block| block.language() == "json")
+        .map(|block| serde_json::from_str(&block.text).expect("the page's JSON blocks are JSON"))
         .collect();
     let get = documents
         .iter()

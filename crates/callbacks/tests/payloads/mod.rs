@@ -3,15 +3,15 @@
 //!
 //! The providers' published examples are not copied here: they are read from
 //! the verbatim pages in `openapi/upstream/` (their fenced code blocks, found
-//! with pulldown-cmark). Clickatell publishes no payload examples, only
+//! by `smsgate_doc_examples`). Clickatell publishes no payload examples, only
 //! schemas, so its callbacks are written out below with every documented
 //! field, as Clickatell sends them.
 
 use std::fs;
 use std::path::Path;
 
-use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde_json::{Value, json};
+use smsgate_doc_examples::code_blocks;
 use smsgate_normalize::InboundType;
 
 const SMARTHIVE_PAGE: &str = "openapi/upstream/smarthive/002_e463ac632014d8f7.txt";
@@ -26,37 +26,12 @@ pub fn repo_file(path: &str) -> String {
     fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read {}: {e}", full.display()))
 }
 
-/// The fenced code blocks of a Markdown page: (info string, text).
-pub fn code_blocks(page: &str) -> Vec<(String, String)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for event in Parser::new(page) {
-        match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                let info = match kind {
-                    pulldown_cmark::CodeBlockKind::Fenced(info) => info.to_string(),
-                    pulldown_cmark::CodeBlockKind::Indented => String::new(),
-                };
-                current = Some((info, String::new()));
-            }
-            Event::Text(text) => {
-                if let Some((_, body)) = current.as_mut() {
-                    body.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => blocks.extend(current.take()),
-            _ => {}
-        }
-    }
-    blocks
-}
-
 /// The one code block of `page` that contains `needle`.
 fn code_block_with(page: &str, needle: &str) -> String {
     let found: Vec<String> = code_blocks(&repo_file(page))
         .into_iter()
-        .filter(|(_, text)| text.contains(needle))
-        .map(|(_, text)| text)
+        .filter(|block| block.text.contains(needle))
+        .map(|block| block.text)
         .collect();
     assert_eq!(
         found.len(),

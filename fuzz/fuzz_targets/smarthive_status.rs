@@ -1,0 +1,7 @@
+//! Fuzz target: POST /client-callback/smarthive-status bodies (SmartHive).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use smsgate_callbacks::Route;
+
+fuzz_target!(|data: &[u8]| smsgate_fuzz::callback_body(Route::SmarthiveStatus, data));
