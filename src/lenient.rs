@@ -115,12 +115,13 @@ fn schema_of<T: JsonSchema>() -> &'static TypeSchema {
         .into_root_schema_for::<T>();
     let mut schemas = schemas.write().unwrap_or_else(|e| e.into_inner());
     // One leaked schema per type read leniently: a fixed, small set.
-    *schemas.entry(id).or_insert_with(|| {
+    let schema: &'static TypeSchema = schemas.entry(id).or_insert_with(|| {
         Box::leak(Box::new(TypeSchema {
             top: Schema::Object(root.schema.clone()),
             root,
         }))
-    })
+    });
+    schema
 }
 
 /// Removes the field or element at `path`; false when there is none.
