@@ -1,7 +1,11 @@
 //! The no-op server as a process, for `cargo xtask bench ingest`:
 //! `noop [ADDR]` (default 127.0.0.1:8081) serves the receiver's routes,
 //! answers every callback 200 without storing it, and prints
-//! `listening on ADDR` once it accepts connections.
+//! `listening on ADDR` once it accepts connections. It allocates with
+//! mimalloc, as `smsgate` does, so that the comparison is of the work done.
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
