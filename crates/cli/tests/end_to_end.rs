@@ -9,6 +9,7 @@
 //! - ends in the status the simulator played as its outcome;
 //! - holds each status the simulator sent exactly once, however often and in
 //!   whatever order it was sent;
+//! - never received a status before its provider time;
 //!
 //! and that the `/v1/events` feed carries every one of those events once.
 //! SQLite always; PostgreSQL too when SMSGATE_TEST_POSTGRES_URL is set.
@@ -137,6 +138,15 @@ async fn run(dir: &Path, database: &str) {
         assert_eq!(
             stored, played_statuses,
             "{provider} {message_id}: each played status stored once, duplicates dropped"
+        );
+        let ahead: Vec<_> = message
+            .events
+            .iter()
+            .filter(|e| e.occurred_at.is_some_and(|at| at > e.received_at))
+            .collect();
+        assert!(
+            ahead.is_empty(),
+            "{provider} {message_id}: provider time after receipt: {ahead:?}"
         );
         expected_feed.insert((provider.clone(), message_id.clone()), message.events.len());
     }

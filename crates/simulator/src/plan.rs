@@ -87,6 +87,16 @@ impl ProviderStatus {
             ProviderStatus::ClearLine { external, .. } => external,
         }
     }
+
+    /// When it happens at the provider, in milliseconds since the epoch,
+    /// for a message accepted at `accepted_at_ms`; `None` where the
+    /// provider's callback carries no time (ClearLine).
+    pub fn provider_time_ms(self, accepted_at_ms: i64) -> Option<i64> {
+        match self {
+            ProviderStatus::Clickatell { after_ms, .. } => Some(accepted_at_ms + after_ms),
+            ProviderStatus::ClearLine { .. } => None,
+        }
+    }
 }
 
 const fn clickatell(code: i32, name: &'static str, description: &'static str, after_ms: i64) -> ProviderStatus {

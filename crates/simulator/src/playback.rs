@@ -2,6 +2,7 @@
 //! other (each retried until acknowledged or given up), to the receiver.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::json;
 use smsgate::clearline::callbacks as clearline;
@@ -11,7 +12,7 @@ use smsgate_simulator_api::control::{DeliveryState, MessageView};
 use crate::delivery::{acknowledged, deliver, pending};
 use crate::inbound::INTEGRATION;
 use crate::plan::{Plan, Provider, ProviderStatus};
-use crate::server::Shared;
+use crate::server::{Shared, now_ms};
 
 /// Where an accepted message's callbacks go.
 pub enum Target {
@@ -60,6 +61,12 @@ pub fn play(shared: &Arc<Shared>, message: Accepted, plan: Plan) {
     tokio::spawn(async move {
         for (number, step) in plan.steps.iter().enumerate() {
             tokio::time::sleep(step.delay).await;
+            // A status is reported once it has happened, never with a
+            // provider time still ahead of the receiver's clock.
+            if let Some(due) = step.status.provider_time_ms(message.accepted_at_ms) {
+                let ahead = u64::try_from(due - now_ms()).unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(ahead)).await;
+            }
             let (shared, message, plan) = (&shared, &message, &plan);
             deliver(
                 &shared.retry,
@@ -90,14 +97,14 @@ async fn send_status(
                 code,
                 name,
                 description,
-                after_ms,
+                ..
             },
         ) => {
             let callback: SmsStatusCallback = serde_json::from_value(json!({
                 "integrationName": INTEGRATION, "messageId": message_id,
                 "clientMessageId": message.client_message_id, "to": message.to, "from": message.from,
                 "statusCode": code, "status": name, "statusDescription": description,
-                "timestamp": (message.accepted_at_ms + after_ms).to_string(),
+                "timestamp": status.provider_time_ms(message.accepted_at_ms).map(|at| at.to_string()),
             }))
             .expect("a Clickatell status fits SmsStatusCallback");
             acknowledged(
