@@ -407,7 +407,11 @@ fn clearline_status() {
 fn a_dot_segment_message_id_is_stored_and_in_the_feed() {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let receiver = runtime.block_on(TestReceiver::start());
-    let op = op("smarthive-callbacks", "sendSmartHiveStatusCallback", Route::SmarthiveStatus);
+    let op = op(
+        "smarthive-callbacks",
+        "sendSmartHiveStatusCallback",
+        Route::SmarthiveStatus,
+    );
     for id in [".", ".."] {
         let payload = serde_json::json!({"msg_id": id, "status": "DELIVRD"});
         let stored = runtime
