@@ -55,34 +55,19 @@ async fn run(dir: &Path, database: &str) {
     let (_simulator, simulator_base) = simulate(&served.callback_base, dir).await;
 
     let mut sent = send_csv(dir, &simulator_base, database).await;
+    let clearline_callback = format!(
+        "{}/client-callback/clearline-status?token={CALLBACK_SECRET}",
+        served.callback_base
+    );
+    let with_callback = ["--callback-url", clearline_callback.as_str()];
     for (provider, to, extra) in [
-        ("clickatell-http", "+27820000101", vec![]),
-        ("clickatell-http", "+27820000102", vec![]),
-        (
-            "clearline",
-            "+15550000103",
-            vec![
-                "--callback-url".to_string(),
-                format!(
-                    "{}/client-callback/clearline-status?token={CALLBACK_SECRET}",
-                    served.callback_base
-                ),
-            ],
-        ),
-        (
-            "clearline",
-            "+15550000104",
-            vec![
-                "--callback-url".to_string(),
-                format!(
-                    "{}/client-callback/clearline-status?token={CALLBACK_SECRET}",
-                    served.callback_base
-                ),
-            ],
-        ),
+        ("clickatell-http", "+27820000101", &[][..]),
+        ("clickatell-http", "+27820000102", &[][..]),
+        ("clearline", "+15550000103", &with_callback[..]),
+        ("clearline", "+15550000104", &with_callback[..]),
     ] {
         let mut args = vec!["--provider", provider, "--to", to, "--text", "hello from the e2e test"];
-        args.extend(extra.iter().map(String::as_str));
+        args.extend_from_slice(extra);
         let one = send(&args, &simulator_base, database).await;
         sent.messages.extend(one.messages);
         sent.retries += one.retries;

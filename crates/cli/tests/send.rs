@@ -82,20 +82,16 @@ async fn json_prints_provider_message_id_and_to_per_accepted_message() {
     );
 
     std::fs::write(dir.path().join("m.csv"), "to,text\n+27820000001,a\n+27820000002,b\n").unwrap();
-    let (ok, stdout, stderr) = run(send(
-        dir.path(),
-        &[CLEARLINE],
-        &[
-            "--provider",
-            "clearline",
-            "--csv",
-            "m.csv",
-            "--base-url",
-            &url,
-            "--json",
-        ],
-    ))
-    .await;
+    let csv_run = [
+        "--provider",
+        "clearline",
+        "--csv",
+        "m.csv",
+        "--base-url",
+        &url,
+        "--json",
+    ];
+    let (ok, stdout, stderr) = run(send(dir.path(), &[CLEARLINE], &csv_run)).await;
     assert!(ok, "{stderr}");
     assert_eq!(
         json_lines(&stdout),
@@ -108,20 +104,7 @@ async fn json_prints_provider_message_id_and_to_per_accepted_message() {
     assert!(dir.path().join("m.csv.results.jsonl").exists());
 
     // A re-run sends nothing again.
-    let (ok, stdout, stderr) = run(send(
-        dir.path(),
-        &[CLEARLINE],
-        &[
-            "--provider",
-            "clearline",
-            "--csv",
-            "m.csv",
-            "--base-url",
-            &url,
-            "--json",
-        ],
-    ))
-    .await;
+    let (ok, stdout, stderr) = run(send(dir.path(), &[CLEARLINE], &csv_run)).await;
     assert!(ok && stdout.is_empty(), "{stdout}");
     assert!(stderr.contains("skipped 2"), "{stderr}");
     assert_eq!(peer.requests().len(), 3);
