@@ -19,6 +19,7 @@ mod audit;
 mod bench;
 mod effective;
 mod fuzz;
+mod generated;
 mod import;
 mod merge;
 mod overlay;

@@ -10,6 +10,7 @@ use smsgate_spec_diff::{Change, Level, diff};
 
 use crate::apis::Api;
 use crate::effective::{self, Effective, PipelineError};
+use crate::generated::GENERATED_DOCUMENTS;
 use crate::overlay::Outcome;
 use crate::report::{ApiReport, OverlayRow, Report};
 use crate::upstream::NewUpstream;
@@ -36,10 +37,9 @@ pub enum Mode {
 pub fn regen(root: &Path, apis: &[&Api], mode: Mode, upstream: Option<&NewUpstream>) -> Report {
     let mut apis: Vec<ApiReport> = apis.iter().map(|api| regen_api(root, api, mode, upstream)).collect();
     apis.extend(
-        smsgate_receiver_api::committed_documents()
-            .into_iter()
-            .chain([smsgate_simulator_api::openapi::committed_document()])
-            .map(|(path, wanted)| generated_document(root, path, &wanted, mode)),
+        GENERATED_DOCUMENTS
+            .iter()
+            .map(|document| generated_document(root, document.path, &document.contents(), mode)),
     );
     let exit_code = apis.iter().map(|a| a.exit_code).max().unwrap_or(exit::CLEAN);
     Report { apis, exit_code }

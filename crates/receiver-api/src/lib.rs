@@ -13,9 +13,9 @@
 //! traits into one server. The committed `openapi/smsgate-api.json` is the
 //! `query`-tagged part of the document ([`query_api_openapi`]).
 
-pub mod extractors;
+pub use smsgate_http_server::extractors;
 pub mod openapi;
-pub mod views;
+pub use smsgate_normalize::views;
 
 use dropshot::{Body, HttpError, HttpResponseOk, Path, Query, RequestContext};
 use schemars::JsonSchema;
@@ -25,7 +25,7 @@ use smsgate::clickatell::one_api_callbacks::types::{OmniReplyCallbackRequest, Om
 use smsgate::clickatell::sms_callbacks::types::{SendReplyMessageRequest, SmsStatusCallback};
 use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 
-pub use openapi::{committed_documents, query_api_openapi, receiver_openapi};
+pub use openapi::{query_api_openapi, receiver_openapi};
 
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{EventsPage, InboundPage, MessageView, QuarantinePage};

@@ -1,42 +1,12 @@
 //! The OpenAPI documents generated from [`ReceiverApi`](crate::ReceiverApi).
+//! `cargo xtask regen` commits them (its registry of generated documents
+//! says where) and checks that what is committed is what they generate.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
 use crate::{receiver_api_mod, tags};
-
-/// The first field of the committed documents: they are generated.
-const GENERATED: &str = "Do not edit. Generated from the ReceiverApi trait (crates/receiver-api) \
-    by `cargo xtask regen --accept`.";
-
-/// Where the documents are committed, relative to the workspace root, and
-/// their contents. `cargo xtask regen` writes and checks them.
-pub fn committed_documents() -> [(&'static str, String); 2] {
-    [
-        ("openapi/smsgate-api.json", pretty(&query_api_openapi())),
-        // Not under openapi/ itself: build.rs makes a client of every spec there.
-        (
-            "openapi/server/smsgate-receiver.json",
-            pretty(&marked(receiver_openapi(), GENERATED)),
-        ),
-    ]
-}
-
-/// A generated document as committed: pretty-printed, with a final newline.
-pub fn pretty(document: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(document).expect("documents serialise");
-    text.push('\n');
-    text
-}
-
-/// `document` with `x-generated` first, saying where it comes from.
-pub fn marked(document: Value, generated: &str) -> Value {
-    let mut marked = serde_json::Map::new();
-    marked.insert("x-generated".into(), json!(generated));
-    marked.extend(document.as_object().expect("an object").clone());
-    Value::Object(marked)
-}
 
 /// The whole receiver (callbacks, health, query API), as dropshot describes it.
 pub fn receiver_openapi() -> Value {
@@ -96,7 +66,7 @@ pub fn query_api_openapi() -> Value {
     document["components"]["securitySchemes"] = json!({
         "bearerToken": {"type": "http", "scheme": "bearer", "description": "SMSGATE_API_TOKEN"}
     });
-    marked(document, GENERATED)
+    document
 }
 
 /// Removes component schemas that nothing left in the document refers to.

@@ -22,7 +22,7 @@ mod server;
 
 pub use noop::start_noop;
 pub use secrets::Secrets;
-pub use server::{Config, Running, StartError, start, start_server};
+pub use server::{Config, Running, StartError, start};
 
 /// Which surfaces a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,11 +6,13 @@
 use std::net::SocketAddr;
 
 use dropshot::{Body, HttpError, HttpResponseOk, HttpServer, Path, Query, RequestContext};
-use smsgate_receiver_api::extractors::{RawBody, RawQuery};
+use smsgate_http_server::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
 use smsgate_receiver_api::{CallbackAck, Health, MessagePath, PageParams, ReceiverApi, receiver_api_mod};
 
-use crate::server::{Config, StartError, start_server};
+use smsgate_http_server::start_server;
+
+use crate::server::{Config, StartError};
 
 enum Noop {}
 

@@ -4,10 +4,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dropshot::{
-    ClientErrorStatusCode, ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpError, HttpServer,
-    RequestContext, ServerBuilder,
-};
+use dropshot::{ClientErrorStatusCode, HttpError, HttpServer, RequestContext};
+use smsgate_http_server::start_server;
 use smsgate_receiver_api::receiver_api_mod;
 use smsgate_store::Store;
 
@@ -129,12 +127,8 @@ impl Running {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("cannot start the receiver on {addr}: {message}")]
-pub struct StartError {
-    pub addr: SocketAddr,
-    pub message: String,
-}
+/// A listener of the receiver could not be started.
+pub type StartError = smsgate_http_server::ListenError;
 
 /// Starts the receiver on `config`'s addresses.
 pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> Result<Running, StartError> {
@@ -154,42 +148,9 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             surfaces,
         };
         let api = receiver_api_mod::api_description::<Receiver>().expect("the ReceiverApi trait is valid");
+        // Callback bodies are read by smsgate itself (413 over the limit);
+        // dropshot's limit bounds the query API's bodies (it has none).
         servers.push(start_server(api, context, addr, config.body_limit)?);
     }
     Ok(Running { servers, metrics })
-}
-
-/// Starts one dropshot server the way every smsgate listener runs (the
-/// receiver's, and the benchmark's no-op baseline, so that they compare).
-pub fn start_server<C: dropshot::ServerContext>(
-    api: dropshot::ApiDescription<C>,
-    context: C,
-    addr: SocketAddr,
-    body_limit: usize,
-) -> Result<HttpServer<C>, StartError> {
-    // dropshot's own log lines carry the request URI, and callback URIs carry
-    // the secret (`?token=`): it logs only what would stop the server, and
-    // smsgate logs each request's outcome itself through tracing, secret-free.
-    // (Its per-request INFO lines would also halve throughput.)
-    let log = ConfigLogging::StderrTerminal {
-        level: ConfigLoggingLevel::Critical,
-    }
-    .to_logger("smsgate")
-    .expect("a stderr logger");
-    let config = ConfigDropshot {
-        bind_address: addr,
-        // Callback bodies are read by smsgate itself (413 over the limit);
-        // this bounds the query API's bodies (it has none).
-        default_request_body_max_bytes: body_limit,
-        // A provider that hangs up must not cancel a commit half-way.
-        default_handler_task_mode: HandlerTaskMode::Detached,
-        ..Default::default()
-    };
-    ServerBuilder::new(api, context, log)
-        .config(config)
-        .start()
-        .map_err(|e| StartError {
-            addr,
-            message: e.to_string(),
-        })
 }

@@ -25,7 +25,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use smsgate::clearline::sms_api::types::{SendSmsRequest, SendSmsResponse};
 use smsgate::clickatell::sms_api::types::{SendBulkMessageRequest, SendMessageRequest, SendMessagesListResponse};
-pub use smsgate_receiver_api::extractors::{RawBody, RawQuery};
+pub use smsgate_http_server::extractors::{RawBody, RawQuery};
 
 use crate::control::{ControlOutcome, InboundRequest, MessagesView, SmartHiveReportRequest};
 use crate::errors::{ClearLineError, ClickatellError};

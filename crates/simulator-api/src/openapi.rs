@@ -1,22 +1,9 @@
-//! The simulator's OpenAPI document, generated from [`SimulatorApi`](crate::SimulatorApi)
-//! and committed under `openapi/server/` (not `openapi/` itself: build.rs
-//! makes a client of every spec there). `cargo xtask regen` writes and checks it.
+//! The simulator's OpenAPI document, generated from [`SimulatorApi`](crate::SimulatorApi).
+//! `cargo xtask regen` commits it and checks that it is up to date.
 
 use serde_json::Value;
-use smsgate_receiver_api::openapi::{marked, pretty};
 
 use crate::simulator_api_mod;
-
-const GENERATED: &str = "Do not edit. Generated from the SimulatorApi trait (crates/simulator-api) \
-    by `cargo xtask regen --accept`.";
-
-/// Where the document is committed, relative to the workspace root, and its contents.
-pub fn committed_document() -> (&'static str, String) {
-    (
-        "openapi/server/smsgate-simulator.json",
-        pretty(&marked(simulator_openapi(), GENERATED)),
-    )
-}
 
 /// The whole simulator (provider routes and control), as dropshot describes it.
 pub fn simulator_openapi() -> Value {

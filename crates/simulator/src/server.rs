@@ -103,12 +103,10 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         ledger: Ledger::default(),
     };
     let api = simulator_api_mod::api_description::<SimulatorImpl>().expect("the SimulatorApi trait is valid");
-    let server =
-        smsgate_receiver::start_server(api, Simulator(Arc::new(shared)), config.listen, BODY_LIMIT).map_err(|e| {
-            StartError::Listen {
-                addr: e.addr,
-                message: e.message,
-            }
+    let server = smsgate_http_server::start_server(api, Simulator(Arc::new(shared)), config.listen, BODY_LIMIT)
+        .map_err(|e| StartError::Listen {
+            addr: e.addr,
+            message: e.message,
         })?;
     Ok(Running { server })
 }

@@ -21,8 +21,8 @@ mod stats;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
-use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
 
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;

@@ -41,10 +41,10 @@ use std::time::Duration;
 
 use crate::page::{body_text, parse_cursor, refuse_cursor_from_the_future, sql_limit};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
-use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
-use smsgate_receiver_api::views::{
+use smsgate_normalize::views::{
     EventsPage, FeedEvent, InboundPage, InboundView, MessageEventView, MessageView, QuarantinedRequest, StatusFeedEvent,
 };
+use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 

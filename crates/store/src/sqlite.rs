@@ -38,10 +38,10 @@ use std::time::{Duration, Instant};
 use crate::page::{body_text, parse_cursor, refuse_cursor_from_the_future, sql_limit};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
-use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
-use smsgate_receiver_api::views::{
+use smsgate_normalize::views::{
     EventsPage, FeedEvent, InboundPage, InboundView, MessageEventView, MessageView, QuarantinedRequest, StatusFeedEvent,
 };
+use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use crate::stats::{CommitStats, Counters};

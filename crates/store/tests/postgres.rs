@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use smsgate_normalize::views::FeedEvent;
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
-use smsgate_receiver_api::views::FeedEvent;
 use smsgate_store::{
     CommitOptions, Ingest, IngestOutcome, Parsed, PostgresOptions, PostgresStore, SqliteStore, Store, StoreError,
 };
@@ -163,7 +163,7 @@ async fn two_replicas_ingesting_the_same_callbacks_store_each_event_once_and_agr
                 (&want.client_message_id, &want.to, &want.from)
             );
             // Same events; ties in provider time may list in another order.
-            let key = |v: &smsgate_receiver_api::views::MessageView| {
+            let key = |v: &smsgate_normalize::views::MessageView| {
                 let mut events: Vec<_> = v
                     .events
                     .iter()
@@ -262,7 +262,7 @@ async fn write_feed_row(client: &tokio_postgres::Client, message_id: &str, lock:
         .get(0)
 }
 
-fn message_ids(page: &smsgate_receiver_api::views::EventsPage) -> Vec<String> {
+fn message_ids(page: &smsgate_normalize::views::EventsPage) -> Vec<String> {
     page.events
         .iter()
         .map(|event| match event {

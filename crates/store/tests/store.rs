@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use proptest::prelude::*;
+use smsgate_normalize::views::FeedEvent;
 use smsgate_normalize::{InboundType, Provider, Status, StatusEvent};
-use smsgate_receiver_api::views::FeedEvent;
 use smsgate_store::{Ingest, IngestOutcome, Parsed, RawRequest, SqliteStore, Store, StoreError, Submission};
 use support::*;
 

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::json;
+use smsgate_normalize::views::FeedEvent;
 use smsgate_normalize::{InboundMessage, InboundType, Provider, Status, StatusEvent};
-use smsgate_receiver_api::views::FeedEvent;
 use smsgate_store::{Ingest, IngestOutcome, Parsed, PostgresOptions, PostgresStore, RawRequest, SqliteStore, Store};
 use tempfile::TempDir;
 

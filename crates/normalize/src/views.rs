@@ -1,10 +1,13 @@
-//! JSON shapes of the query API under `/v1` (DESIGN.md section 7, a
-//! contract). Times are integer milliseconds since the epoch (UTC); cursors
-//! are opaque strings.
+//! JSON shapes of the query API under `/v1`: a contract that other services
+//! and `smsgate::api` read (docs/architecture.md, "Query API"). Times are
+//! integer milliseconds since the epoch (UTC); cursors are opaque strings.
+//!
+//! They live beside [`Provider`] and [`Status`] rather than with the HTTP
+//! trait so that the store can return them without depending on dropshot.
 
+pub use crate::{InboundType, Provider, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-pub use smsgate_normalize::{InboundType, Provider, Status};
 
 /// `GET /v1/messages/{provider}/{message_id}`: an outbound message and its
 /// status events, in provider-time order.

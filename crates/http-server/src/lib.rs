@@ -1,0 +1,60 @@
+//! What smsgate's dropshot servers share, and nothing else: how a listener
+//! is started ([`start_server`]) and the extractors that put a provider's
+//! schema into the OpenAPI document while handing the handler the request
+//! untouched ([`extractors`]).
+//!
+//! The receiver, its no-op benchmark baseline and the provider simulator all
+//! run through [`start_server`], so that they log, limit and detach handlers
+//! the same way and a benchmark compares like with like. This crate depends
+//! on no other crate of the workspace: the API crates (`smsgate-receiver-api`,
+//! `smsgate-simulator-api`) and the servers sit above it, and the simulator
+//! does not have to link the receiver (and its databases) to start a server.
+
+pub mod extractors;
+
+use std::net::SocketAddr;
+
+use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpServer, ServerBuilder};
+
+/// A listener could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {message}")]
+pub struct ListenError {
+    pub addr: SocketAddr,
+    pub message: String,
+}
+
+/// Starts one dropshot server the way every smsgate listener runs.
+///
+/// `body_limit` bounds the bodies dropshot reads itself; routes that read
+/// their body raw (see [`extractors::RawBody`]) enforce their own limit.
+pub fn start_server<C: dropshot::ServerContext>(
+    api: dropshot::ApiDescription<C>,
+    context: C,
+    addr: SocketAddr,
+    body_limit: usize,
+) -> Result<HttpServer<C>, ListenError> {
+    // dropshot's own log lines carry the request URI, and callback URIs carry
+    // the secret (`?token=`): it logs only what would stop the server, and
+    // smsgate logs each request's outcome itself through tracing, secret-free.
+    // (Its per-request INFO lines would also halve throughput.)
+    let log = ConfigLogging::StderrTerminal {
+        level: ConfigLoggingLevel::Critical,
+    }
+    .to_logger("smsgate")
+    .expect("a stderr logger");
+    let config = ConfigDropshot {
+        bind_address: addr,
+        default_request_body_max_bytes: body_limit,
+        // A client that hangs up must not cancel a commit half-way.
+        default_handler_task_mode: HandlerTaskMode::Detached,
+        ..Default::default()
+    };
+    ServerBuilder::new(api, context, log)
+        .config(config)
+        .start()
+        .map_err(|e| ListenError {
+            addr,
+            message: e.to_string(),
+        })
+}
