@@ -8,9 +8,9 @@ use smsgate_receiver_api::CallbackAck;
 use smsgate_store::{Ingest, Parsed, RawRequest};
 
 use crate::body;
+use crate::context::ReceiverContext;
 use crate::metrics::Outcome;
 use crate::secrets::strip_token;
-use crate::server::ReceiverContext;
 
 /// What a callback route received, still unread.
 pub(crate) enum Payload {
@@ -53,14 +53,11 @@ pub(crate) async fn callback(
                 Ok(()) => body::read(stream, ctx.body_limit, ctx.body_timeout).await,
                 Err(error) => Err(error),
             };
-            let outcome = |error: &HttpError| match error.status_code.as_u16() {
-                408 => Outcome::TimedOut,
-                _ => Outcome::TooLarge,
-            };
-            (
-                read.inspect_err(|error| ctx.metrics.callback(provider, outcome(error)))?,
-                false,
-            )
+            let body = read.map_err(|error| {
+                ctx.metrics.callback(provider, error.outcome());
+                HttpError::from(error)
+            })?;
+            (body, false)
         }
     };
     let input = match from_query {

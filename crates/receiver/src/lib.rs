@@ -13,7 +13,8 @@
 //! the ingest benchmark.
 
 mod body;
-mod handlers;
+mod context;
+mod http_entrypoints;
 mod ingest;
 pub mod metrics;
 mod noop;
@@ -23,24 +24,3 @@ mod server;
 pub use noop::start_noop;
 pub use secrets::Secrets;
 pub use server::{Config, Running, StartError, start};
-
-/// Which surfaces a listener serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surfaces {
-    /// Callbacks and the query API on one address (the default).
-    Both,
-    /// The internet-facing callback address, when the query API has its own.
-    Callbacks,
-    /// The query API's own address.
-    Query,
-}
-
-impl Surfaces {
-    fn callbacks(self) -> bool {
-        matches!(self, Surfaces::Both | Surfaces::Callbacks)
-    }
-
-    fn query(self) -> bool {
-        matches!(self, Surfaces::Both | Surfaces::Query)
-    }
-}

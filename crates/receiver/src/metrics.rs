@@ -19,7 +19,10 @@ pub enum Outcome {
     /// Committed raw, body not parseable.
     Quarantined,
     Unauthorized,
+    /// The body was larger than the limit: 413.
     TooLarge,
+    /// The body broke off before its end (the client hung up): 400.
+    UnreadableBody,
     /// The body did not all arrive in time: 408.
     TimedOut,
     /// The store could not commit: 503.
@@ -34,6 +37,7 @@ impl Outcome {
             Outcome::Quarantined => "quarantined",
             Outcome::Unauthorized => "unauthorized",
             Outcome::TooLarge => "too_large",
+            Outcome::UnreadableBody => "unreadable_body",
             Outcome::TimedOut => "timed_out",
             Outcome::Unavailable => "unavailable",
         }

@@ -4,14 +4,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dropshot::{ClientErrorStatusCode, HttpError, HttpServer, RequestContext};
+use dropshot::HttpServer;
 use smsgate_http_server::start_server;
 use smsgate_receiver_api::receiver_api_mod;
 use smsgate_store::Store;
 
-use crate::handlers::Receiver;
+use crate::Secrets;
+use crate::context::{ReceiverContext, Surfaces};
+use crate::http_entrypoints::ReceiverImpl;
 use crate::metrics::Metrics;
-use crate::{Secrets, Surfaces};
 
 /// How to run the receiver.
 #[derive(Debug, Clone)]
@@ -40,58 +41,6 @@ impl Config {
             body_limit: Self::DEFAULT_BODY_LIMIT,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
         }
-    }
-}
-
-/// What every request of one listener shares.
-pub struct ReceiverContext {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) secrets: Secrets,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) body_limit: usize,
-    pub(crate) body_timeout: Duration,
-    surfaces: Surfaces,
-}
-
-impl ReceiverContext {
-    fn not_here() -> HttpError {
-        HttpError::for_client_error(None, ClientErrorStatusCode::NOT_FOUND, "Not Found".into())
-    }
-
-    pub(crate) fn require_callbacks(&self) -> Result<(), HttpError> {
-        if self.surfaces.callbacks() {
-            Ok(())
-        } else {
-            Err(Self::not_here())
-        }
-    }
-
-    pub(crate) fn require_query(&self) -> Result<(), HttpError> {
-        if self.surfaces.query() {
-            Ok(())
-        } else {
-            Err(Self::not_here())
-        }
-    }
-
-    /// The query API's checks: served here, and the bearer token is right.
-    pub(crate) fn require_api_token(&self, rqctx: &RequestContext<ReceiverContext>) -> Result<(), HttpError> {
-        self.require_query()?;
-        let authorization = rqctx
-            .request
-            .headers()
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        if self.secrets.api_authorized(authorization) {
-            return Ok(());
-        }
-        Err(HttpError::for_client_error(
-            None,
-            ClientErrorStatusCode::UNAUTHORIZED,
-            "missing or wrong API token: send `Authorization: Bearer SMSGATE_API_TOKEN`".into(),
-        )
-        .with_header(http::header::WWW_AUTHENTICATE, "Bearer")
-        .expect("a valid header"))
     }
 }
 
@@ -147,7 +96,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             body_timeout: config.body_timeout,
             surfaces,
         };
-        let api = receiver_api_mod::api_description::<Receiver>().expect("the ReceiverApi trait is valid");
+        let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);
         // dropshot's limit bounds the query API's bodies (it has none).
         servers.push(start_server(api, context, addr, config.body_limit)?);

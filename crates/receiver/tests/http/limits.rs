@@ -1,7 +1,8 @@
 //! The body limit: a declared `Content-Length` over it is refused before the
 //! body is read, a chunked body is counted as it streams; both 413, nothing
 //! stored. Auth comes first. The body timeout: a body still incomplete when
-//! it runs out gets 408, nothing stored.
+//! it runs out gets 408, nothing stored; one that breaks off (the client
+//! hangs up) is counted as unreadable, not as too large.
 
 use std::time::Duration;
 
@@ -192,4 +193,42 @@ async fn a_body_still_incomplete_after_the_timeout_is_408_and_nothing_is_stored(
         Some(1.0),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_client_hanging_up_mid_body_is_counted_as_unreadable_not_as_too_large() {
+    let r = small_receiver().await;
+    let body = report_of_size("hung-up-1", 200);
+    let head = format!(
+        "POST {SMARTHIVE_STATUS}?token={} HTTP/1.1\r\nHost: smsgate\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        r.secret,
+        body.len()
+    );
+    let mut stream = TcpStream::connect(r.callback_base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    drop(stream);
+    let label = |outcome: &str| format!("provider=\"smarthive\",outcome=\"{outcome}\"");
+    let counted = async {
+        loop {
+            let metrics = r.metrics().await;
+            if let Some(count) = metric(&metrics, "smsgate_callbacks_received_total", &label("unreadable_body")) {
+                break (count, metrics);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let (count, metrics) = tokio::time::timeout(REQUEST_TIMEOUT, counted)
+        .await
+        .expect("an unreadable_body outcome in /metrics");
+    assert_eq!(count, 1.0, "{metrics}");
+    assert_eq!(
+        metric(&metrics, "smsgate_callbacks_received_total", &label("too_large")),
+        None,
+        "{metrics}"
+    );
+    r.assert_nothing_stored().await;
 }

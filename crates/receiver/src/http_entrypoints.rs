@@ -9,14 +9,16 @@ use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, Quaranti
 use smsgate_receiver_api::{CallbackAck, Health, Limit, MessagePath, PageParams, ReceiverApi};
 use smsgate_store::StoreError;
 
+use crate::context::ReceiverContext;
 use crate::ingest::{self, Payload};
-use crate::server::ReceiverContext;
 
-pub(crate) enum Receiver {}
+/// The receiver's implementation of [`ReceiverApi`] (its context is
+/// [`ReceiverContext`]).
+pub(crate) enum ReceiverImpl {}
 
 type Ack = Result<HttpResponseOk<CallbackAck>, HttpError>;
 
-impl ReceiverApi for Receiver {
+impl ReceiverApi for ReceiverImpl {
     type Context = ReceiverContext;
 
     async fn clickatell_sms_status_get(
