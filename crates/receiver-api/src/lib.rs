@@ -124,7 +124,22 @@ impl<'de> Deserialize<'de> for Limit {
 
 /// The receiver: provider callbacks, and the query API for the services that
 /// consume what was received. Callback operation ids are the providers' own.
-#[dropshot::api_description]
+///
+/// Every endpoint carries exactly one of the [`tags`], and dropshot refuses
+/// the description otherwise: the tag decides which listener serves a route
+/// and which document (`openapi/smsgate-api.json` or the whole receiver's)
+/// holds it.
+#[dropshot::api_description {
+    tag_config = {
+        allow_other_tags = false,
+        policy = dropshot::EndpointTagPolicy::ExactlyOne,
+        tags = {
+            "callbacks" = { description = "Provider callbacks: the routes a provider is configured to call" },
+            "query" = { description = "The query API under /v1 (bearer token), and /metrics" },
+            "health" = { description = "Liveness, on every listener" },
+        },
+    },
+}]
 pub trait ReceiverApi {
     type Context;
 

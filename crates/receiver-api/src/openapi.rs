@@ -57,6 +57,9 @@ pub fn query_api_openapi() -> Value {
             }
         }
     }
+    if let Some(declared) = document["tags"].as_array_mut() {
+        declared.retain(|tag| keep.contains(&tag["name"].as_str().unwrap_or_default()));
+    }
     document["info"]["title"] = json!("smsgate query API");
     document["info"]["description"] = json!(
         "The events smsgate received from SMS providers, for the services that consume them. \
@@ -117,6 +120,13 @@ mod tests {
             json!([{"bearerToken": []}])
         );
         assert!(document["components"]["schemas"].get("SmsStatusCallback").is_none());
+        let tags: Vec<&str> = document["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|tag| tag["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(tags, ["health", "query"]);
         assert!(document["components"]["schemas"].get("MessageView").is_some());
     }
 

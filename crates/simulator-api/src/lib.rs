@@ -59,7 +59,20 @@ pub struct HttpSendParams {
 
 /// A stand-in for the providers' send APIs, which then plays each accepted
 /// message's status callbacks to the receiver; and a control endpoint.
-#[dropshot::api_description]
+///
+/// Every endpoint carries exactly one tag, naming the provider it stands in
+/// for or `control`; dropshot refuses the description otherwise.
+#[dropshot::api_description {
+    tag_config = {
+        allow_other_tags = false,
+        policy = dropshot::EndpointTagPolicy::ExactlyOne,
+        tags = {
+            "clickatell" = { description = "Clickatell's send API (SMS API)" },
+            "clearline" = { description = "ClearLine's send API" },
+            "control" = { description = "The simulator's own control endpoints" },
+        },
+    },
+}]
 pub trait SimulatorApi {
     type Context;
 

@@ -17,8 +17,9 @@
 //! accepted and where each callback is (`GET /simulator/messages`);
 //! [`inbound`] builds what the control endpoint sends on demand.
 
+mod context;
 pub mod delivery;
-mod handlers;
+mod http_entrypoints;
 pub mod inbound;
 mod keys;
 mod ledger;

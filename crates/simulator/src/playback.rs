@@ -9,10 +9,10 @@ use smsgate::clearline::callbacks as clearline;
 use smsgate::clickatell::sms_callbacks::types::SmsStatusCallback;
 use smsgate_simulator_api::control::{DeliveryState, MessageView};
 
+use crate::context::{Shared, now_ms};
 use crate::delivery::{acknowledged, deliver, pending};
 use crate::inbound::INTEGRATION;
 use crate::plan::{Plan, Provider, ProviderStatus};
-use crate::server::{Shared, now_ms};
 
 /// Where an accepted message's callbacks go.
 pub enum Target {

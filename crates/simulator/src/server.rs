@@ -2,21 +2,18 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use dropshot::HttpServer;
 use smsgate::ApiKey;
 use smsgate_simulator_api::simulator_api_mod;
 
+use crate::context::{BODY_LIMIT, Shared, Simulator};
 use crate::delivery::{ReceiverClients, RetryPolicy};
-use crate::handlers::SimulatorImpl;
+use crate::http_entrypoints::SimulatorImpl;
 use crate::keys::AcceptedKey;
 use crate::ledger::Ledger;
 use crate::plan::{Dice, Knobs};
 use crate::spec::SpecValidator;
-
-/// Largest send request read, in bytes (a bulk request of a few thousand messages).
-pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// How to run the simulator.
 #[derive(Debug, Clone)]
@@ -42,21 +39,6 @@ pub enum StartError {
     #[error("cannot start the simulator on {addr}: {message}")]
     Listen { addr: SocketAddr, message: String },
 }
-
-/// What every request and every playback shares.
-pub struct Shared {
-    pub(crate) key: AcceptedKey,
-    pub(crate) clickatell_spec: SpecValidator,
-    pub(crate) clearline_spec: SpecValidator,
-    pub(crate) dice: Dice,
-    pub(crate) knobs: Knobs,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) receiver: ReceiverClients,
-    pub(crate) ledger: Ledger,
-}
-
-/// The dropshot context: the shared state, which playbacks outlive requests with.
-pub struct Simulator(pub(crate) Arc<Shared>);
 
 /// The effective specs, as committed (`cargo xtask regen` writes them).
 const CLICKATELL_SPEC: &str = include_str!("../../../openapi/clickatell-sms-api.json");
@@ -109,11 +91,4 @@ pub fn start(config: Config) -> Result<Running, StartError> {
             message: e.message,
         })?;
     Ok(Running { server })
-}
-
-pub fn now_ms() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970");
-    i64::try_from(since_epoch.as_millis()).expect("milliseconds fit an i64")
 }

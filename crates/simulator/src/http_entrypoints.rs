@@ -15,11 +15,11 @@ use smsgate_simulator_api::control::{
 use smsgate_simulator_api::errors::{ClearLineError, ClickatellCode, ClickatellError, ProviderError, clearline_error};
 use smsgate_simulator_api::{HttpSendParams, RawBody, RawQuery, SimulatorApi};
 
+use crate::context::{BODY_LIMIT, Shared, Simulator, now_ms};
 use crate::delivery::{acknowledged, clearline_client, deliver, pending};
 use crate::inbound::{InboundPayload, inbound, smarthive_report};
 use crate::plan::Provider;
 use crate::playback::{Accepted, Target, play};
-use crate::server::{BODY_LIMIT, Shared, Simulator, now_ms};
 
 pub enum SimulatorImpl {}
 
