@@ -35,6 +35,16 @@ struct Cli {
     /// A TOML file with defaults for any long option (e.g. `listen = "0.0.0.0:8080"`).
     #[arg(long, global = true, env = "SMSGATE_CONFIG", value_name = "FILE")]
     config: Option<std::path::PathBuf>,
+    /// How log lines are written to stderr: `text` for people, `json` (one
+    /// object a line) for log platforms.
+    #[arg(
+        long,
+        global = true,
+        env = "SMSGATE_LOG_FORMAT",
+        value_name = "FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,15 +68,30 @@ enum Command {
     Simulate(simulate::Args),
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Logs go to stderr (stdout carries command output); `RUST_LOG` filters
+/// them. Both formats carry the same fields; no field ever holds a secret.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,dropshot=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(false).init(),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,dropshot=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    init_logging(cli.log_format);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let result = runtime.block_on(async {
         let file = settings::File::load(cli.config.as_deref())?;

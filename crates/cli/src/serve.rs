@@ -1,14 +1,18 @@
 //! `smsgate serve`: open the store, settle the secrets, start the receiver,
-//! print the URLs to configure at each provider once, run until Ctrl-C.
+//! print the URLs to configure at each provider once, then run until Ctrl-C
+//! or SIGTERM, and drain: no new requests, every request in flight answered
+//! after its commit, within `--shutdown-timeout`. SIGHUP reloads the TLS
+//! certificate.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use smsgate_callbacks::Route;
 use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
-use smsgate_receiver::{Config, Secrets};
+use smsgate_receiver::{Config, Secrets, TlsFiles};
 use smsgate_store::{CommitOptions, Store};
 
 use crate::settings::{self, File};
@@ -40,7 +44,19 @@ pub struct Args {
     /// https://sms.example.com), for the printed callback URLs [default: http://LISTEN]
     #[arg(long, env = "SMSGATE_PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM; with --tls-key). Re-read on SIGHUP.
+    #[arg(long, env = "SMSGATE_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM). Re-read on SIGHUP.
+    #[arg(long, env = "SMSGATE_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the process exits anyway [default: 30]
+    #[arg(long, env = "SMSGATE_SHUTDOWN_TIMEOUT", value_name = "SECONDS")]
+    shutdown_timeout: Option<u64>,
 }
+
+/// How long a drain may take unless `--shutdown-timeout` says otherwise.
+const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Store keys of generated secrets, so they survive restarts.
 const CALLBACK_SECRET_KEY: &str = "callback_token";
@@ -107,28 +123,100 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         callback: secret(store.as_ref(), "SMSGATE_CALLBACK_TOKEN", CALLBACK_SECRET_KEY).await?,
         api: secret(store.as_ref(), "SMSGATE_API_TOKEN", API_TOKEN_KEY).await?,
     };
+    let tls = match (
+        args.tls_cert.or(file.tls_cert.clone()),
+        args.tls_key.or(file.tls_key.clone()),
+    ) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => anyhow::bail!("--tls-cert and --tls-key go together: give both (PEM files) for HTTPS, or neither"),
+    };
+    let shutdown_timeout = args
+        .shutdown_timeout
+        .or(file.shutdown_timeout)
+        .map_or(DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs);
     let config = Config {
         listen,
         api_listen,
         body_limit,
         body_timeout,
+        tls,
     };
     let running = smsgate_receiver::start(&config, Arc::clone(&store), secrets.clone()).await?;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
     let public = args
         .public_url
         .or(file.public_url.clone())
-        .unwrap_or_else(|| format!("http://{}", running.callback_addr()));
-    print_start_up(&public, running.api_addr(), &database, &secrets);
-    tracing::info!(callbacks = %running.callback_addr(), api = %running.api_addr(), %database, "receiver started");
-    let interrupted = tokio::select! {
-        result = tokio::signal::ctrl_c() => result.map(|()| true).context("cannot listen for Ctrl-C")?,
-        result = running.wait() => result.map(|()| false).map_err(anyhow::Error::msg)?,
-    };
-    if interrupted {
-        tracing::info!("shutting down: finishing requests in flight");
-        running.close().await.map_err(anyhow::Error::msg)?;
+        .unwrap_or_else(|| format!("{scheme}://{}", running.callback_addr()));
+    let api_url = format!("{scheme}://{}", running.api_addr());
+    print_start_up(&public, &api_url, &database, &secrets);
+    tracing::info!(callbacks = %running.callback_addr(), api = %running.api_addr(), %database, scheme, "receiver started");
+    let mut signals = Signals::new()?;
+    loop {
+        tokio::select! {
+            stop = stop_signal(&mut signals.terminate) => {
+                tracing::info!(
+                    signal = stop?,
+                    timeout_s = shutdown_timeout.as_secs(),
+                    "shutting down: accepting no new requests, answering those in flight after their commit"
+                );
+                break;
+            }
+            _ = signals.hangup.recv() => match running.reload_tls().await {
+                Ok(()) => tracing::info!("SIGHUP: serving the TLS certificate read again"),
+                Err(error) => tracing::warn!(%error, "SIGHUP: could not reload the TLS certificate; serving the one loaded before"),
+            },
+            stopped = running.wait() => return stopped.map_err(anyhow::Error::msg),
+        }
     }
+    tokio::select! {
+        drained = tokio::time::timeout(shutdown_timeout, running.close()) => match drained {
+            Ok(closed) => closed.map_err(anyhow::Error::msg)?,
+            Err(_) => anyhow::bail!(
+                "requests still in flight after the shutdown timeout of {} s; exiting without answering them \
+                 (their providers retry)",
+                shutdown_timeout.as_secs()
+            ),
+        },
+        stop = stop_signal(&mut signals.terminate) => {
+            tracing::warn!(signal = stop?, "second signal: exiting at once");
+            std::process::exit(EXIT_ON_SECOND_SIGNAL);
+        }
+    }
+    // Every request has been answered, and each was answered only after its
+    // commit was flushed: nothing of the store is left to write.
+    drop(store);
+    tracing::info!("stopped");
     Ok(())
+}
+
+/// The exit status after a second signal cut the drain short (128 + SIGINT,
+/// as shells report an interrupted process).
+const EXIT_ON_SECOND_SIGNAL: i32 = 130;
+
+/// The signals `serve` acts on: Ctrl-C and SIGTERM stop it (a second one
+/// at once), SIGHUP reloads the TLS certificate.
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            hangup: signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?,
+        })
+    }
+}
+
+/// The next Ctrl-C or SIGTERM, by name.
+async fn stop_signal(terminate: &mut tokio::signal::unix::Signal) -> anyhow::Result<&'static str> {
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.map(|()| "SIGINT").context("cannot listen for Ctrl-C"),
+        _ = terminate.recv() => Ok("SIGTERM"),
+    }
 }
 
 /// The secret from `env`, else the one generated on an earlier start, else a
@@ -146,7 +234,7 @@ async fn secret(store: &dyn Store, env: &str, key: &str) -> anyhow::Result<Secre
 
 /// Printed once, to stdout, never logged: the URLs to give each provider and
 /// the query API's token.
-fn print_start_up(public: &str, api: SocketAddr, database: &str, secrets: &Secrets) {
+fn print_start_up(public: &str, api_url: &str, database: &str, secrets: &Secrets) {
     let public = public.trim_end_matches('/');
     let token = secrets.callback.expose();
     println!("smsgate receiver, storing in {database}");
@@ -164,8 +252,8 @@ fn print_start_up(public: &str, api: SocketAddr, database: &str, secrets: &Secre
     }
     println!();
     println!(
-        "Query API: http://{api}/v1  (Authorization: Bearer {})",
+        "Query API: {api_url}/v1  (Authorization: Bearer {})",
         secrets.api.expose()
     );
-    println!("Metrics:   http://{api}/metrics");
+    println!("Metrics:   {api_url}/metrics");
 }

@@ -18,6 +18,9 @@ pub struct File {
     pub commit_batch: Option<usize>,
     pub commit_wait_us: Option<u64>,
     pub public_url: Option<String>,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    pub shutdown_timeout: Option<u64>,
     pub server: Option<String>,
 }
 
@@ -29,7 +32,7 @@ impl File {
         toml::from_str(&text).with_context(|| {
             format!(
                 "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, body-timeout, \
-                 commit-batch, commit-wait-us, public-url, server",
+                 commit-batch, commit-wait-us, public-url, tls-cert, tls-key, shutdown-timeout, server",
                 path.display()
             )
         })

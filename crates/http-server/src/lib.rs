@@ -11,10 +11,15 @@
 //! does not have to link the receiver (and its databases) to start a server.
 
 pub mod extractors;
+mod tls;
 
 use std::net::SocketAddr;
 
-use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HandlerTaskMode, HttpServer, ServerBuilder};
+use dropshot::{
+    ConfigDropshot, ConfigLogging, ConfigLoggingLevel, ConfigTls, HandlerTaskMode, HttpServer, ServerBuilder,
+};
+
+pub use tls::{TlsError, TlsFiles};
 
 /// A listener could not be started.
 #[derive(Debug, thiserror::Error)]
@@ -24,16 +29,31 @@ pub struct ListenError {
     pub message: String,
 }
 
+/// Serves HTTPS with the certificate in `files` from now on (new
+/// connections get it; open ones keep theirs). On error the server keeps
+/// the certificate it had.
+pub async fn reload_tls<C: dropshot::ServerContext>(server: &HttpServer<C>, files: &TlsFiles) -> Result<(), String> {
+    let config = files.load().map_err(|error| error.to_string())?;
+    server.refresh_tls(&ConfigTls::Dynamic(config)).await
+}
+
 /// Starts one dropshot server the way every smsgate listener runs.
 ///
 /// `body_limit` bounds the bodies dropshot reads itself; routes that read
 /// their body raw (see [`extractors::RawBody`]) enforce their own limit.
+/// With `tls`, the listener serves HTTPS only.
 pub fn start_server<C: dropshot::ServerContext>(
     api: dropshot::ApiDescription<C>,
     context: C,
     addr: SocketAddr,
     body_limit: usize,
+    tls: Option<&TlsFiles>,
 ) -> Result<HttpServer<C>, ListenError> {
+    let listen_error = |message: String| ListenError { addr, message };
+    let tls = tls
+        .map(|files| files.load().map(ConfigTls::Dynamic))
+        .transpose()
+        .map_err(|error| listen_error(error.to_string()))?;
     // dropshot's own log lines carry the request URI, and callback URIs carry
     // the secret (`?token=`): it logs only what would stop the server, and
     // smsgate logs each request's outcome itself through tracing, secret-free.
@@ -52,9 +72,7 @@ pub fn start_server<C: dropshot::ServerContext>(
     };
     ServerBuilder::new(api, context, log)
         .config(config)
+        .tls(tls)
         .start()
-        .map_err(|e| ListenError {
-            addr,
-            message: e.to_string(),
-        })
+        .map_err(|e| listen_error(e.to_string()))
 }

@@ -24,3 +24,4 @@ mod server;
 pub use noop::start_noop;
 pub use secrets::Secrets;
 pub use server::{Config, Running, StartError, start};
+pub use smsgate_http_server::TlsFiles;

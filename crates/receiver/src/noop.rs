@@ -126,5 +126,5 @@ impl ReceiverApi for Noop {
 /// like the receiver (the same `start_server`).
 pub async fn start_noop(addr: SocketAddr) -> Result<HttpServer<()>, StartError> {
     let api = receiver_api_mod::api_description::<Noop>().expect("the ReceiverApi trait is valid");
-    start_server(api, (), addr, Config::DEFAULT_BODY_LIMIT)
+    start_server(api, (), addr, Config::DEFAULT_BODY_LIMIT, None)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropshot::HttpServer;
-use smsgate_http_server::start_server;
+use smsgate_http_server::{TlsFiles, reload_tls, start_server};
 use smsgate_receiver_api::receiver_api_mod;
 use smsgate_store::Store;
 
@@ -27,6 +27,8 @@ pub struct Config {
     /// A callback body not fully received this long after its headers gets
     /// 408, so that clients trickling bodies cannot hold connections forever.
     pub body_timeout: Duration,
+    /// HTTPS on every listener with this certificate; plain HTTP without.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Config {
@@ -40,6 +42,7 @@ impl Config {
             api_listen: None,
             body_limit: Self::DEFAULT_BODY_LIMIT,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+            tls: None,
         }
     }
 }
@@ -47,6 +50,7 @@ impl Config {
 /// A started receiver.
 pub struct Running {
     servers: Vec<HttpServer<ReceiverContext>>,
+    tls: Option<TlsFiles>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -65,6 +69,19 @@ impl Running {
     pub async fn wait(&self) -> Result<(), String> {
         let waits = self.servers.iter().map(|s| s.wait_for_shutdown());
         futures::future::select_all(waits).await.0
+    }
+
+    /// Reads the certificate and key again and serves them on every
+    /// listener from now on; open connections are not dropped. On error
+    /// every listener keeps the certificate it had.
+    pub async fn reload_tls(&self) -> Result<(), String> {
+        let Some(files) = &self.tls else {
+            return Err("the receiver serves plain HTTP: there is no certificate to reload".into());
+        };
+        for server in &self.servers {
+            reload_tls(server, files).await?;
+        }
+        Ok(())
     }
 
     /// Stops accepting requests and waits for the ones in flight.
@@ -99,7 +116,17 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
         let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);
         // dropshot's limit bounds the query API's bodies (it has none).
-        servers.push(start_server(api, context, addr, config.body_limit)?);
+        servers.push(start_server(
+            api,
+            context,
+            addr,
+            config.body_limit,
+            config.tls.as_ref(),
+        )?);
     }
-    Ok(Running { servers, metrics })
+    Ok(Running {
+        servers,
+        tls: config.tls.clone(),
+        metrics,
+    })
 }

@@ -85,10 +85,10 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         ledger: Ledger::default(),
     };
     let api = simulator_api_mod::api_description::<SimulatorImpl>().expect("the SimulatorApi trait is valid");
-    let server = smsgate_http_server::start_server(api, Simulator(Arc::new(shared)), config.listen, BODY_LIMIT)
+    let server = smsgate_http_server::start_server(api, Simulator(Arc::new(shared)), config.listen, BODY_LIMIT, None)
         .map_err(|e| StartError::Listen {
-            addr: e.addr,
-            message: e.message,
-        })?;
+        addr: e.addr,
+        message: e.message,
+    })?;
     Ok(Running { server })
 }
