@@ -103,15 +103,17 @@ impl SqliteStore {
         StoreError::Unavailable("the SQLite writer has stopped".into())
     }
 
-    /// Runs `work` on the writer connection, outside any batch.
+    /// Runs `work` on the writer connection, outside any batch; its commits
+    /// flush to disk before it returns (see `writer.rs`).
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job = Job::Run(Box::new(move |conn: &mut Connection| {
-            let _ = reply.send(work(conn).map_err(store_error));
+        let job = Job::Run(Box::new(move |conn: Result<&mut Connection, StoreError>| {
+            // The caller may have gone away meanwhile; its work is done anyway.
+            let _ = reply.send(conn.and_then(|conn| work(conn).map_err(store_error)));
         }));
         self.jobs.send(job).map_err(|_| Self::writer_gone())?;
         answer.await.map_err(|_| Self::writer_gone())?
@@ -211,5 +213,53 @@ impl Store for SqliteStore {
         let (key, value) = (key.to_string(), value.to_string());
         self.write(move |conn| queries::setting_or_insert(conn, &key, &value))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::{Parsed, RawRequest};
+
+    /// Work outside a batch is answered as soon as it returns, so its own
+    /// COMMIT must flush: it runs with `synchronous=FULL`. When the writer
+    /// connection cannot be put in that mode, here because a transaction
+    /// was left open on it (SQLite refuses to change the safety level
+    /// inside one), the work must not run and be acknowledged: its caller
+    /// gets the error.
+    #[tokio::test]
+    async fn work_outside_a_batch_fails_when_its_commit_cannot_be_made_to_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("smsgate.db").to_str().unwrap())
+            .await
+            .unwrap();
+        // A job that leaves a transaction open on the writer connection.
+        store.write(|conn| conn.execute_batch("BEGIN")).await.unwrap();
+        let result = store
+            .write(|conn| conn.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", []))
+            .await;
+        assert!(
+            matches!(&result, Err(StoreError::Other(text)) if text.contains("inside a transaction")),
+            "{result:?}"
+        );
+        // Nor is a batch committed when the connection cannot be put back
+        // to NORMAL before it: its ingests are told to retry.
+        let ingest = Ingest {
+            raw: RawRequest {
+                provider: Provider::Smarthive,
+                method: "POST".into(),
+                path: "/x".into(),
+                query: None,
+                content_type: None,
+                body: b"{}".to_vec(),
+                received_at: 1,
+            },
+            parsed: Parsed::Quarantined { error: "x".into() },
+        };
+        let result = store.ingest(ingest).await;
+        assert!(
+            matches!(&result, Err(StoreError::Unavailable(text)) if text.contains("inside a transaction")),
+            "{result:?}"
+        );
     }
 }
