@@ -68,14 +68,17 @@ pub struct IngestOutcome {
     pub quarantined: bool,
 }
 
+/// Why a store call failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot commit now (locked, down, full, read-only); the
     /// caller answers 503 so that the provider retries.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A feed cursor this store did not hand out.
     #[error("bad cursor `{0}`: pass a next_cursor value from an earlier page")]
     BadCursor(String),
+    /// Anything else: retrying the same call changes nothing.
     #[error("store error: {0}")]
     Other(String),
 }

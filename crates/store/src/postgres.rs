@@ -56,6 +56,8 @@ use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest};
 use crate::page::FeedCursor;
 use crate::stats::CommitStats;
 
+/// The PostgreSQL [`Store`], one per receiver replica (see the module
+/// docs).
 pub struct PostgresStore {
     pool: Pool,
     call_timeout: Duration,

@@ -40,14 +40,16 @@ fn cursor<R: Columns>(row: &R, idx: usize) -> Result<String, R::Error> {
     Ok(row.int(idx)?.to_string())
 }
 
-/// The number of columns [`inbound_view`] reads.
-const INBOUND_COLUMNS: usize = 12;
+/// A JSON value, stored as text.
+fn json<R: Columns>(row: &R, idx: usize) -> Result<serde_json::Value, R::Error> {
+    let text = row.text(idx)?;
+    serde_json::from_str(&text).map_err(|err| row.unexpected(idx, err.into()))
+}
 
 /// An inbound message from column `at` on: its feed `seq`, then `provider,
 /// message_id, related_message_id, "from", "to", channel, "type", text,
 /// occurred_at, received_at, payload` (JSON text) of `inbound_messages`.
 pub(crate) fn inbound_view<R: Columns>(row: &R, at: usize) -> Result<InboundView, R::Error> {
-    let payload = row.text(at + INBOUND_COLUMNS - 1)?;
     Ok(InboundView {
         cursor: cursor(row, at)?,
         provider: word(row, at + 1, Provider::parse)?,
@@ -60,7 +62,7 @@ pub(crate) fn inbound_view<R: Columns>(row: &R, at: usize) -> Result<InboundView
         text: row.opt_text(at + 8)?,
         occurred_at: row.opt_int(at + 9)?,
         received_at: row.int(at + 10)?,
-        payload: serde_json::from_str(&payload).map_err(|err| row.unexpected(at + INBOUND_COLUMNS - 1, err.into()))?,
+        payload: json(row, at + 11)?,
     })
 }
 
@@ -70,8 +72,10 @@ pub(crate) fn inbound_view<R: Columns>(row: &R, at: usize) -> Result<InboundView
 /// inbound message), then the inbound message's columns as
 /// [`inbound_view`] reads them.
 pub(crate) fn feed_event<R: Columns>(row: &R) -> Result<FeedEvent, R::Error> {
+    /// Where a feed row's inbound columns start.
+    const INBOUND_AT: usize = 12;
     if row.opt_int(1)?.is_none() {
-        return Ok(FeedEvent::Inbound(inbound_view(row, 12)?));
+        return Ok(FeedEvent::Inbound(inbound_view(row, INBOUND_AT)?));
     }
     Ok(FeedEvent::Status(StatusFeedEvent {
         cursor: cursor(row, 0)?,

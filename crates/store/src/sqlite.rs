@@ -54,6 +54,7 @@ use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, S
 use crate::page::FeedCursor;
 use crate::stats::{CommitStats, Counters};
 
+/// The SQLite [`Store`] (see the module docs).
 pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     counters: Arc<Counters>,

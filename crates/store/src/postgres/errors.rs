@@ -74,9 +74,12 @@ pub(super) fn pg_error(err: tokio_postgres::Error) -> StoreError {
 /// - the connection is closed, or an I/O error caused the failure
 ///   (connecting: refused, unreachable, timed out; reading or writing on
 ///   the socket): the server is down or the way to it is; a new connection
-///   may well work;
+///   may well work. (tokio-postgres gives the same kind of cause to the
+///   rare failures to encode a request or parse a response, a value over
+///   2 GiB say; they count as transient too.);
 /// - an error with no cause at all: the server broke the protocol (an
-///   unexpected message) — the same;
+///   unexpected message), the same. (A wrong number of parameters or rows
+///   would land here too; the store's fixed statements never make one.);
 /// - any other cause is this side's: a value that does not convert, TLS
 ///   (this build has none: `NoTls`, so a URL that requires TLS can never
 ///   connect), an invalid configuration. Retrying changes nothing.
@@ -109,7 +112,8 @@ fn is_transient_state(state: &SqlState) -> bool {
 /// The classification of real errors: from a real server (statements it
 /// refuses, conflicts, a backend it terminates), from connecting (refused,
 /// TLS this build cannot do, a peer that breaks the protocol) and from a
-/// real pool. Skipped, saying so, without SMSGATE_TEST_POSTGRES_URL.
+/// real pool. Those that need the server are skipped, saying so, without
+/// SMSGATE_TEST_POSTGRES_URL.
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
