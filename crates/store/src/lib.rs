@@ -9,256 +9,59 @@
 //! status moves by one compare-and-set statement driven by
 //! [`Status::precedence_key`], and the feed is read by a cursor that a
 //! polling consumer can never skip past (PostgreSQL needs commit-ordered
-//! feed positions for that; see `postgres.rs`).
+//! feed positions for that; see `postgres/locks.rs`).
+//!
+//! The crate's shape follows from that: what both backends must do is
+//! written once, what differs is written per backend, and dependencies only
+//! point from the backends to the shared modules, never back.
+//!
+//! - `contract`: the [`Store`] trait and the values it takes and gives;
+//! - `page`, `rows`: the query API's rules (cursors, pages, quarantined
+//!   bodies) and the mapping of result rows to its views, over a small
+//!   trait each backend implements for its row type, so that both answer
+//!   alike and only the SQL that reads the rows differs;
+//! - `stats`: the group-commit counters both backends keep;
+//! - `sqlite` (one writer thread with group commit, a syncer thread that
+//!   flushes the write-ahead log, reader connections) and `postgres` (a
+//!   connection pool, group commit in tokio tasks, advisory locks), each a
+//!   module with a submodule per concern: opening and migrating, writing,
+//!   reading, and how their errors become [`StoreError`]s;
+//! - this file: [`open`], which picks the backend from the URL.
 //!
 //! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
 
+mod contract;
 mod page;
 mod postgres;
+mod rows;
 mod sqlite;
 mod stats;
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use async_trait::async_trait;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
-use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
-
+pub use contract::{
+    CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError, StoredRequest, Submission,
+};
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 pub use stats::CommitStats;
-
-/// An authenticated callback request as it arrived, secret removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawRequest {
-    pub provider: Provider,
-    pub method: String,
-    pub path: String,
-    /// The query string without the callback secret.
-    pub query: Option<String>,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    /// Milliseconds since the epoch.
-    pub received_at: i64,
-}
-
-/// A stored raw request that was quarantined, as it arrived (secret
-/// removed), for re-parsing with the current code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRequest {
-    pub id: i64,
-    pub provider: Provider,
-    pub method: String,
-    pub path: String,
-    /// The query string without the callback secret.
-    pub query: Option<String>,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    /// Milliseconds since the epoch.
-    pub received_at: i64,
-    /// Why it was quarantined.
-    pub error: String,
-}
-
-/// What was made of a request's body.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Parsed {
-    Events {
-        status: Vec<StatusEvent>,
-        inbound: Vec<InboundMessage>,
-    },
-    /// The body could not be parsed at all; kept raw with the reason.
-    Quarantined { error: String },
-}
-
-/// One callback to commit: the raw request and what was parsed from it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ingest {
-    pub raw: RawRequest,
-    pub parsed: Parsed,
-}
-
-/// What one committed ingest stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct IngestOutcome {
-    pub status_events_stored: usize,
-    pub inbound_stored: usize,
-    /// Events already stored before (provider retries).
-    pub duplicates: usize,
-    pub quarantined: bool,
-}
-
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    /// The store cannot commit now (locked, down, full, read-only); the
-    /// caller answers 503 so that the provider retries.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    #[error("bad cursor `{0}`: pass a next_cursor value from an earlier page")]
-    BadCursor(String),
-    #[error("store error: {0}")]
-    Other(String),
-}
-
-/// A message a provider accepted from us (`smsgate send`), recorded so
-/// that the message's timeline starts at its submission.
-///
-/// It is stored like a callback: a raw record (the request we made:
-/// method, provider path, and a JSON body of what was submitted, without
-/// the text; `received_at` is the submission time) and an `accepted` status
-/// event with raw status `submitted`, so it goes through the same dedup,
-/// status compare-and-set and feed as every other event, on both backends.
-/// Its precedence is `accepted`'s: a delivery report that arrived before the
-/// submission was recorded keeps the message's status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Submission {
-    pub provider: Provider,
-    pub message_id: String,
-    pub to: String,
-    pub from: Option<String>,
-    pub client_message_id: Option<String>,
-    /// When the provider accepted it, milliseconds since the epoch.
-    pub submitted_at: i64,
-    /// The request that submitted it, e.g. `POST` `/messages`.
-    pub method: String,
-    pub path: String,
-}
-
-impl Submission {
-    /// The raw status of a submission's event.
-    pub const RAW_STATUS: &str = "submitted";
-
-    fn into_ingest(self) -> Ingest {
-        let body = serde_json::json!({
-            "message_id": self.message_id,
-            "to": self.to,
-            "from": self.from,
-            "client_message_id": self.client_message_id,
-            "submitted_at": self.submitted_at,
-        });
-        let event = StatusEvent {
-            provider: self.provider,
-            // One submission per message: recording it again is a duplicate.
-            dedup_key: format!("{}:{}", Self::RAW_STATUS, self.message_id),
-            message_id: self.message_id,
-            client_message_id: self.client_message_id,
-            to: Some(self.to),
-            from: self.from,
-            status: Status::Accepted,
-            raw_status: Some(Self::RAW_STATUS.to_string()),
-            raw_code: None,
-            description: None,
-            occurred_at: Some(self.submitted_at),
-            channel: None,
-        };
-        Ingest {
-            raw: RawRequest {
-                provider: self.provider,
-                method: self.method,
-                path: self.path,
-                query: None,
-                content_type: Some("application/json".into()),
-                body: body.to_string().into_bytes(),
-                received_at: self.submitted_at,
-            },
-            parsed: Parsed::Events {
-                status: vec![event],
-                inbound: Vec::new(),
-            },
-        }
-    }
-}
-
-/// Group commit: how many concurrent ingests may share one transaction (and
-/// one flush to disk), and how long the writer may wait to gather them.
-/// Both backends take them (`--commit-batch`, `--commit-wait-us`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CommitOptions {
-    /// Most ingests committed in one transaction (at least 1).
-    pub commit_batch: usize,
-    /// Longest the writer waits for more ingests once it has one, before
-    /// committing what it has (zero: commit whatever is already queued).
-    pub commit_wait: Duration,
-}
-
-impl CommitOptions {
-    pub const DEFAULT_COMMIT_BATCH: usize = 64;
-    pub const DEFAULT_COMMIT_WAIT: Duration = Duration::from_millis(2);
-}
-
-impl Default for CommitOptions {
-    fn default() -> Self {
-        CommitOptions {
-            commit_batch: Self::DEFAULT_COMMIT_BATCH,
-            commit_wait: Self::DEFAULT_COMMIT_WAIT,
-        }
-    }
-}
 
 /// A database URL that no backend here understands.
 #[derive(Debug, thiserror::Error)]
 #[error("unsupported database URL `{0}`: expected sqlite:PATH (e.g. sqlite:smsgate.db) or postgres://USER@HOST/DB")]
 pub struct UnsupportedUrl(pub String);
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Commits the raw request and its events in one transaction. Duplicate
-    /// events are not stored again; the raw request always is.
-    async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError>;
-
-    /// An outbound message with its events in provider-time order.
-    async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError>;
-
-    /// Stored events after `after` (from the start when `None`), in commit order.
-    async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError>;
-
-    /// Inbound messages after `after`, in commit order.
-    async fn inbound(&self, after: Option<&str>, limit: usize) -> Result<InboundPage, StoreError>;
-
-    /// Quarantined requests, oldest first.
-    async fn quarantined(&self) -> Result<Vec<QuarantinedRequest>, StoreError>;
-
-    /// Quarantined raw requests with their bodies as bytes, oldest first.
-    async fn quarantined_raw(&self) -> Result<Vec<StoredRequest>, StoreError>;
-
-    /// Stores the events now parsed from quarantined request `id` and clears
-    /// its quarantine, in one transaction. The events are stored exactly as
-    /// an ingest stores them (dedup, feed rows, the status compare-and-set),
-    /// with the raw request's `received_at`. A request that is not (or no
-    /// longer) quarantined is left alone and the outcome is all zero, so a
-    /// replay that runs twice, or on two machines at once, stores nothing
-    /// twice.
-    async fn resolve_quarantined(
-        &self,
-        id: i64,
-        status: Vec<StatusEvent>,
-        inbound: Vec<InboundMessage>,
-    ) -> Result<IngestOutcome, StoreError>;
-
-    /// Records a submission (see [`Submission`]) through [`Store::ingest`],
-    /// so both backends store it exactly as a callback's event. Returns
-    /// whether it was new (false: recorded before, nothing changed).
-    async fn record_submission(&self, submission: Submission) -> Result<bool, StoreError> {
-        let outcome = self.ingest(submission.into_ingest()).await?;
-        Ok(outcome.status_events_stored == 1)
-    }
-
-    /// The value stored under `key`, storing `value` first if there is none
-    /// (used for generated secrets that must survive restarts).
-    async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
-}
-
 /// Opens the store a database URL names, running migrations, with the
 /// default [`CommitOptions`].
-pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreOpenError> {
     open_with(url, CommitOptions::default()).await
 }
 
 /// Opens the store a database URL names with `options` (group commit, on
 /// both backends).
-pub async fn open_with(url: &str, options: CommitOptions) -> Result<std::sync::Arc<dyn Store>, StoreOpenError> {
+pub async fn open_with(url: &str, options: CommitOptions) -> Result<Arc<dyn Store>, StoreOpenError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
-        return Ok(std::sync::Arc::new(
+        return Ok(Arc::new(
             SqliteStore::open_with(path.trim_start_matches("//"), options).await?,
         ));
     }
@@ -267,7 +70,7 @@ pub async fn open_with(url: &str, options: CommitOptions) -> Result<std::sync::A
             commit: options,
             ..PostgresOptions::default()
         };
-        return Ok(std::sync::Arc::new(PostgresStore::open_with(url, options).await?));
+        return Ok(Arc::new(PostgresStore::open_with(url, options).await?));
     }
     Err(UnsupportedUrl(url.to_string()).into())
 }

@@ -1,36 +1,72 @@
 //! The query API's paging and quarantine rules, which every backend applies
-//! alike (DESIGN.md section 7): only the SQL that reads the rows differs.
+//! alike: a feed cursor is one spelling of one feed position, a cursor the
+//! store never handed out is refused, a page's next cursor is its last row's
+//! (or the caller's own when nothing is new), and a quarantined body is shown
+//! as text or base64. Only the SQL that reads the rows differs per backend.
 
 use base64::Engine;
+use smsgate_normalize::views::{EventsPage, FeedEvent, InboundPage, InboundView};
 
-use crate::StoreError;
+use crate::contract::StoreError;
 
-/// A feed cursor: a feed `seq` in decimal. Anything else is a bad cursor
-/// (`+1`, `-1`, ` 1` included), so that cursors stay one spelling per
-/// position. `None` is the start, spelled `"0"`.
-pub(crate) fn parse_cursor(after: Option<&str>) -> Result<(i64, String), StoreError> {
-    match after {
-        None => Ok((0, "0".to_string())),
-        Some(text) => {
-            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(StoreError::BadCursor(text.to_string()));
-            }
-            let seq = text
-                .parse::<i64>()
-                .map_err(|_| StoreError::BadCursor(text.to_string()))?;
-            Ok((seq, text.to_string()))
-        }
-    }
+/// Where a feed read starts: the feed `seq` after which rows are wanted, and
+/// the caller's spelling of it, which is the next cursor of a page with
+/// nothing new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FeedCursor {
+    /// Rows with a greater `seq` are wanted.
+    pub(crate) after: i64,
+    text: String,
 }
 
-/// A cursor past every seq ever handed out cannot come from this store (say,
-/// the database was replaced): answering "nothing new" would make the
-/// consumer silently skip everything committed later.
-pub(crate) fn refuse_cursor_from_the_future(after: i64, newest: i64, text: &str) -> Result<(), StoreError> {
-    if after > newest {
-        Err(StoreError::BadCursor(text.to_string()))
-    } else {
-        Ok(())
+impl FeedCursor {
+    /// A feed cursor: a feed `seq` in decimal. Anything else is a bad cursor
+    /// (`+1`, `-1`, ` 1` included), so that cursors stay one spelling per
+    /// position. `None` is the start, spelled `"0"`.
+    pub(crate) fn parse(after: Option<&str>) -> Result<FeedCursor, StoreError> {
+        let Some(text) = after else {
+            return Ok(FeedCursor {
+                after: 0,
+                text: "0".to_string(),
+            });
+        };
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(StoreError::BadCursor(text.to_string()));
+        }
+        let after = text
+            .parse::<i64>()
+            .map_err(|_| StoreError::BadCursor(text.to_string()))?;
+        Ok(FeedCursor {
+            after,
+            text: text.to_string(),
+        })
+    }
+
+    /// The page of `events` read after this cursor, `newest` being the
+    /// highest `seq` ever handed out when they were read.
+    pub(crate) fn events_page(self, events: Vec<FeedEvent>, newest: i64) -> Result<EventsPage, StoreError> {
+        self.refuse_if_from_the_future(newest)?;
+        let next_cursor = events.last().map_or(self.text, |event| event.cursor().to_string());
+        Ok(EventsPage { events, next_cursor })
+    }
+
+    /// The page of inbound `messages` read after this cursor (see
+    /// [`FeedCursor::events_page`]).
+    pub(crate) fn inbound_page(self, messages: Vec<InboundView>, newest: i64) -> Result<InboundPage, StoreError> {
+        self.refuse_if_from_the_future(newest)?;
+        let next_cursor = messages.last().map_or(self.text, |message| message.cursor.clone());
+        Ok(InboundPage { messages, next_cursor })
+    }
+
+    /// A cursor past every seq ever handed out cannot come from this store
+    /// (say, the database was replaced): answering "nothing new" would make
+    /// the consumer silently skip everything committed later.
+    fn refuse_if_from_the_future(&self, newest: i64) -> Result<(), StoreError> {
+        if self.after > newest {
+            Err(StoreError::BadCursor(self.text.clone()))
+        } else {
+            Ok(())
+        }
     }
 }
 

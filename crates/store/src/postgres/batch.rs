@@ -20,8 +20,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use smsgate_normalize::{InboundMessage, StatusEvent};
 
-use super::{FEED_LOCK, Tx, get, pg_error};
-use crate::{Ingest, IngestOutcome, Parsed, StoreError};
+use super::errors::{get, pg_error};
+use super::locks::{TAKE_FEED_LOCK, message_lock_key};
+use crate::contract::{Ingest, IngestOutcome, Parsed, StoreError};
+
+/// The transaction a batch is written in.
+pub(super) type Tx<'a> = deadpool_postgres::Transaction<'a>;
 
 /// The events of one raw request, to store.
 pub(super) struct Unit<'a> {
@@ -159,10 +163,11 @@ const INSERT_STATUS_EVENTS: &str = "
     ON CONFLICT (provider, dedup_key) DO NOTHING
     RETURNING id, provider, dedup_key";
 
-/// `sqlite.rs`'s compare-and-set, in PostgreSQL's spelling, one row per
-/// message. Its `status_at` subqueries see every event of the message
-/// committed by a transaction that held the message's lock before (they
-/// run in a later statement than the lock) and this transaction's own.
+/// SQLite's compare-and-set (`sqlite/ingest.rs`), in PostgreSQL's
+/// spelling, one row per message. Its `status_at` subqueries see every
+/// event of the message committed by a transaction that held the message's
+/// lock before (they run in a later statement than the lock) and this
+/// transaction's own.
 const UPSERT_MESSAGES: &str = r#"
     INSERT INTO messages AS m (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
     SELECT u.provider, u.message_id, u.client_message_id, u."to", u."from", u.status, u.status_key,
@@ -411,7 +416,7 @@ const INSERT_FEED: &str = "INSERT INTO feed (status_event_id, inbound_id) SELECT
 
 /// The feed rows of `stored` (each unit's status events, then its inbound
 /// messages, in the order they came), under the feed lock: the last writes
-/// of the transaction (see `FEED_LOCK`). Nothing new, nothing to do.
+/// of the transaction (see [`TAKE_FEED_LOCK`]). Nothing new, nothing to do.
 pub(super) async fn append_feed<'a>(tx: &Tx<'_>, stored: impl Iterator<Item = &'a Stored>) -> Result<(), StoreError> {
     let (mut status_ids, mut inbound_ids): (Vec<Option<i64>>, Vec<Option<i64>>) = (Vec::new(), Vec::new());
     for unit in stored {
@@ -427,20 +432,10 @@ pub(super) async fn append_feed<'a>(tx: &Tx<'_>, stored: impl Iterator<Item = &'
     if status_ids.is_empty() {
         return Ok(());
     }
-    tx.execute(FEED_LOCK, &[]).await.map_err(pg_error)?;
+    tx.execute(TAKE_FEED_LOCK, &[]).await.map_err(pg_error)?;
     let statement = tx.prepare_cached(INSERT_FEED).await.map_err(pg_error)?;
     tx.execute(&statement, &[&status_ids, &inbound_ids])
         .await
         .map_err(pg_error)?;
     Ok(())
-}
-
-/// The lock key of a message: a stable hash (FNV-1a) of provider and id.
-fn message_lock_key(provider: &str, message_id: &str) -> i32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in provider.bytes().chain([0]).chain(message_id.bytes()) {
-        hash ^= u32::from(byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash as i32
 }

@@ -40,10 +40,10 @@ use deadpool_postgres::Pool;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::batch::{self, Stored};
-use super::{Tx, pg_error, pool_error};
+use super::batch::{self, Stored, Tx};
+use super::errors::{pg_error, pool_error};
+use crate::contract::{CommitOptions, Ingest, IngestOutcome, Parsed, StoreError};
 use crate::stats::{CommitStats, Counters};
-use crate::{CommitOptions, Ingest, IngestOutcome, Parsed, StoreError};
 
 /// Batches in flight (being written or committed) at once, per store.
 const WRITERS: usize = 4;

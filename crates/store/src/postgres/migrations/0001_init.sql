@@ -67,7 +67,7 @@ CREATE TABLE messages (
 );
 
 -- Feed positions. Values are taken only under the feed lock (see
--- postgres.rs), so they become visible in commit order; CACHE 1 so that no
+-- postgres/locks.rs), so they become visible in commit order; CACHE 1 so that no
 -- session holds values back. A value is never reused.
 CREATE SEQUENCE feed_seq AS BIGINT CACHE 1;
 

@@ -77,7 +77,7 @@ CREATE TABLE messages (
     PRIMARY KEY (provider, message_id)
 );
 
--- One sequence over both kinds of event, in commit order (see sqlite.rs on
+-- One sequence over both kinds of event, in commit order (see sqlite/queries.rs on
 -- why that holds in SQLite). AUTOINCREMENT: a seq is never reused, even if
 -- the newest rows were ever deleted.
 CREATE TABLE feed (

@@ -1,0 +1,307 @@
+//! The writes of one callback inside the writer's open transaction: its
+//! raw request, then each event not stored before with its feed row and,
+//! for a status event, the message's compare-and-set; and the same for the
+//! events of a quarantined request replayed later. Every statement is
+//! prepared once per connection (`prepare_cached`) and run with plain
+//! parameters: re-preparing costs more than running.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use smsgate_normalize::{InboundMessage, StatusEvent};
+
+use crate::contract::{Ingest, IngestOutcome, Parsed, RawRequest};
+
+const INSERT_RAW_REQUEST: &str = "
+    INSERT INTO raw_requests (provider, method, path, query, content_type, body, received_at, quarantine_error)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    RETURNING id";
+
+const INSERT_STATUS_EVENT: &str = "
+    INSERT INTO status_events (provider, message_id, dedup_key, status, raw_status, raw_code, description,
+                               occurred_at, received_at, channel, client_message_id, raw_request_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (provider, dedup_key) DO NOTHING
+    RETURNING id";
+
+/// The compare-and-set that moves a message's status, run after its new
+/// event is inserted. The status becomes the event's only if the event's
+/// precedence key is greater. The keys compare bytewise (SQLite's BINARY
+/// collation; PostgreSQL needs `COLLATE "C"` on `status_key`).
+const UPSERT_MESSAGE: &str = r#"
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (provider, message_id) DO UPDATE SET
+        status = CASE WHEN excluded.status_key > messages.status_key
+                      THEN excluded.status ELSE messages.status END,
+        status_key = CASE WHEN excluded.status_key > messages.status_key
+                          THEN excluded.status_key ELSE messages.status_key END,
+        client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
+        "to" = COALESCE(messages."to", excluded."to"),
+        "from" = COALESCE(messages."from", excluded."from")"#;
+
+/// Then `status_at` is recomputed as the earliest provider time among the
+/// stored events carrying the resulting status. Status and `status_at` are
+/// both functions of the set of stored events, so the result does not
+/// depend on arrival order. (A separate statement: with the subquery inside
+/// the upsert, SQLite re-prepared the upsert on every execution, which cost
+/// more than the rest of an ingest.)
+const SET_STATUS_AT: &str = "
+    UPDATE messages SET status_at =
+        (SELECT MIN(e.occurred_at) FROM status_events e
+         WHERE e.provider = messages.provider AND e.message_id = messages.message_id
+           AND e.status = messages.status)
+    WHERE provider = ?1 AND message_id = ?2";
+
+const INSERT_INBOUND: &str = r#"
+    INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
+                                  occurred_at, received_at, payload, raw_request_id)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+    ON CONFLICT (provider, message_id) DO NOTHING
+    RETURNING id"#;
+
+const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
+const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
+
+/// Stores one ingest inside an open write transaction (its savepoint): the
+/// raw request, then each event not stored before with its feed row (and,
+/// for a status event, the message's compare-and-set). The caller commits.
+pub(super) fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
+    let raw = &ingest.raw;
+    let quarantine_error = match &ingest.parsed {
+        Parsed::Quarantined { error } => Some(error.as_str()),
+        Parsed::Events { .. } => None,
+    };
+    let raw_request_id = insert_raw_request(tx, raw, quarantine_error)?;
+    let mut outcome = IngestOutcome {
+        quarantined: quarantine_error.is_some(),
+        ..IngestOutcome::default()
+    };
+    let Parsed::Events { status, inbound } = &ingest.parsed else {
+        return Ok(outcome);
+    };
+    insert_events(tx, status, inbound, raw.received_at, raw_request_id, &mut outcome)?;
+    Ok(outcome)
+}
+
+/// Stores each event not stored before with its feed row (and, for a status
+/// event, the message's compare-and-set), counting into `outcome`.
+fn insert_events(
+    tx: &Connection,
+    status: &[StatusEvent],
+    inbound: &[InboundMessage],
+    received_at: i64,
+    raw_request_id: i64,
+    outcome: &mut IngestOutcome,
+) -> rusqlite::Result<()> {
+    for event in status {
+        if insert_status_event(tx, event, received_at, raw_request_id)? {
+            outcome.status_events_stored += 1;
+        } else {
+            outcome.duplicates += 1;
+        }
+    }
+    for message in inbound {
+        if insert_inbound(tx, message, received_at, raw_request_id)? {
+            outcome.inbound_stored += 1;
+        } else {
+            outcome.duplicates += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Stores the events of quarantined request `id` and clears its quarantine
+/// (nothing when it is not quarantined), in a transaction of its own.
+pub(super) fn resolve_quarantined(
+    conn: &mut Connection,
+    id: i64,
+    status: &[StatusEvent],
+    inbound: &[InboundMessage],
+) -> rusqlite::Result<IngestOutcome> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let outcome = resolve_in_tx(&tx, id, status, inbound)?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// Stores the events of quarantined request `id` and clears its quarantine,
+/// inside an open write transaction; nothing when it is not quarantined.
+fn resolve_in_tx(
+    tx: &Connection,
+    id: i64,
+    status: &[StatusEvent],
+    inbound: &[InboundMessage],
+) -> rusqlite::Result<IngestOutcome> {
+    let mut outcome = IngestOutcome::default();
+    let received_at: Option<i64> = tx
+        .prepare_cached("SELECT received_at FROM raw_requests WHERE id = ?1 AND quarantine_error IS NOT NULL")?
+        .query_row([id], |row| row.get(0))
+        .optional()?;
+    let Some(received_at) = received_at else {
+        return Ok(outcome);
+    };
+    insert_events(tx, status, inbound, received_at, id, &mut outcome)?;
+    tx.prepare_cached("UPDATE raw_requests SET quarantine_error = NULL WHERE id = ?1")?
+        .execute([id])?;
+    Ok(outcome)
+}
+
+fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
+    tx.prepare_cached(INSERT_RAW_REQUEST)?.query_row(
+        params![
+            raw.provider.as_str(),
+            raw.method,
+            raw.path,
+            raw.query,
+            raw.content_type,
+            raw.body,
+            raw.received_at,
+            quarantine_error,
+        ],
+        |row| row.get(0),
+    )
+}
+
+/// Returns whether the event was new (false: a duplicate, nothing changed).
+fn insert_status_event(
+    tx: &Connection,
+    event: &StatusEvent,
+    received_at: i64,
+    raw_request_id: i64,
+) -> rusqlite::Result<bool> {
+    let provider = event.provider.as_str();
+    let status = event.status.as_str();
+    let id: Option<i64> = tx
+        .prepare_cached(INSERT_STATUS_EVENT)?
+        .query_row(
+            params![
+                provider,
+                event.message_id,
+                event.dedup_key,
+                status,
+                event.raw_status,
+                event.raw_code,
+                event.description,
+                event.occurred_at,
+                received_at,
+                event.channel,
+                event.client_message_id,
+                raw_request_id,
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    tx.prepare_cached(INSERT_FEED_STATUS)?.execute([id])?;
+    tx.prepare_cached(UPSERT_MESSAGE)?.execute(params![
+        provider,
+        event.message_id,
+        event.client_message_id,
+        event.to,
+        event.from,
+        status,
+        event.status.precedence_key(event.occurred_at),
+    ])?;
+    tx.prepare_cached(SET_STATUS_AT)?
+        .execute(params![provider, event.message_id])?;
+    Ok(true)
+}
+
+/// Returns whether the message was new.
+fn insert_inbound(
+    tx: &Connection,
+    message: &InboundMessage,
+    received_at: i64,
+    raw_request_id: i64,
+) -> rusqlite::Result<bool> {
+    let id: Option<i64> = tx
+        .prepare_cached(INSERT_INBOUND)?
+        .query_row(
+            params![
+                message.provider.as_str(),
+                message.message_id,
+                message.related_message_id,
+                message.from,
+                message.to,
+                message.channel,
+                message.kind.as_str(),
+                message.text,
+                message.occurred_at,
+                received_at,
+                message.payload.to_string(),
+                raw_request_id,
+            ],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(false);
+    };
+    tx.prepare_cached(INSERT_FEED_INBOUND)?.execute([id])?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+    use smsgate_normalize::{Provider, Status};
+
+    use super::super::open::{configure_writer, migrate};
+    use super::*;
+
+    #[test]
+    /// Re-preparing a statement costs more than running it: the ingest path must never do it.
+    fn ingest_statements_are_prepared_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let mut conn = Connection::open(&path).unwrap();
+        configure_writer(&conn, false).unwrap();
+        migrate(&mut conn).unwrap();
+        for i in 0..20 {
+            let tx = conn.transaction().unwrap();
+            let event = StatusEvent {
+                provider: Provider::Smarthive,
+                message_id: format!("m{i}"),
+                client_message_id: None,
+                to: None,
+                from: None,
+                status: Status::Delivered,
+                raw_status: Some("D".into()),
+                raw_code: None,
+                description: None,
+                occurred_at: Some(i),
+                channel: None,
+                dedup_key: format!("k{i}"),
+            };
+            let ingest = Ingest {
+                raw: RawRequest {
+                    provider: Provider::Smarthive,
+                    method: "POST".into(),
+                    path: "/x".into(),
+                    query: None,
+                    content_type: None,
+                    body: vec![1],
+                    received_at: 1,
+                },
+                parsed: Parsed::Events {
+                    status: vec![event],
+                    inbound: Vec::new(),
+                },
+            };
+            ingest_in_tx(&tx, &ingest).unwrap();
+            tx.commit().unwrap();
+        }
+        for (name, sql) in [
+            ("raw", INSERT_RAW_REQUEST),
+            ("status", INSERT_STATUS_EVENT),
+            ("feed", INSERT_FEED_STATUS),
+            ("upsert", UPSERT_MESSAGE),
+            ("status_at", SET_STATUS_AT),
+        ] {
+            let stmt = conn.prepare_cached(sql).unwrap();
+            assert_eq!(stmt.get_status(StatementStatus::Run), 20, "{name}");
+            assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{name} is re-prepared");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Opening a SQLite database: the writer connection (WAL mode, the flush
+//! setting the writer starts in, migrations) and the read-only reader
+//! connections. Blocking calls, run off the async runtime by the caller.
+//!
+//! The schema is in `migrations/`, applied in order at open and recorded in
+//! `PRAGMA user_version`.
+
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::errors::store_error;
+use crate::contract::StoreError;
+
+/// Migrations in order; migration `i` brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// How long a statement waits for a lock held by another connection (or
+/// process) before failing with SQLITE_BUSY, which callers see as
+/// [`StoreError::Unavailable`].
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Read connections; queries never wait for the writer.
+const READERS: usize = 4;
+
+/// The connections of a store on the database at `path` (`""` or
+/// `":memory:"`: an in-memory database, which has no readers, since only
+/// the connection that made it sees it).
+pub(super) struct Connections {
+    pub writer: Connection,
+    pub readers: Vec<Connection>,
+}
+
+/// Opens (creating if needed) the database at `path`, brings its schema up
+/// to date, and opens the readers.
+pub(super) fn open_connections(path: &str, in_memory: bool) -> Result<Connections, StoreError> {
+    let mut writer = Connection::open(path).map_err(store_error)?;
+    configure_writer(&writer, in_memory)?;
+    migrate(&mut writer)?;
+    let readers = if in_memory {
+        Vec::new()
+    } else {
+        (0..READERS)
+            .map(|_| open_reader(path))
+            .collect::<Result<Vec<_>, StoreError>>()?
+    };
+    Ok(Connections { writer, readers })
+}
+
+fn open_reader(path: &str) -> Result<Connection, StoreError> {
+    let reader = Connection::open(path).map_err(store_error)?;
+    reader.busy_timeout(BUSY_TIMEOUT).map_err(store_error)?;
+    reader.execute_batch("PRAGMA query_only = ON;").map_err(store_error)?;
+    Ok(reader)
+}
+
+/// Puts the writer connection in WAL mode with the settings the writer
+/// loop expects (see the `sqlite` module docs).
+pub(super) fn configure_writer(conn: &Connection, in_memory: bool) -> Result<(), StoreError> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(store_error)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+        .map_err(store_error)?;
+    if !mode.eq_ignore_ascii_case("wal") && !in_memory {
+        return Err(StoreError::Other(format!(
+            "cannot put the database in WAL mode (journal mode is `{mode}`); is it on a network file system?"
+        )));
+    }
+    // temp_store: the savepoints' statement journal stays in memory.
+    // A file's batches are flushed by the syncer thread before anything is
+    // acknowledged (see `syncer.rs`), so its commits do not flush.
+    let synchronous = if in_memory { "FULL" } else { "NORMAL" };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+    ))
+    .map_err(store_error)
+}
+
+/// Applies the migrations the database lacks, in one transaction; a second
+/// process opening the same file at the same time waits, then finds nothing
+/// to do.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(store_error)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(store_error)?;
+    let known = MIGRATIONS.len() as i64;
+    if !(0..=known).contains(&version) {
+        return Err(StoreError::Other(format!(
+            "the database has schema version {version}, this smsgate knows versions up to {known}"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(store_error)?;
+        // user_version lives in the database header: it commits with the
+        // migration or not at all.
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(store_error)?;
+    }
+    tx.commit().map_err(store_error)
+}

@@ -1,0 +1,42 @@
+//! Migrations: idempotent, data kept across reopen, and a database from a
+//! newer smsgate refused.
+
+use smsgate_normalize::Status;
+use smsgate_store::StoreError;
+
+use crate::support::*;
+
+suite!(
+    migrations_are_idempotent_and_data_survives_reopen,
+    a_database_from_a_newer_smsgate_is_refused,
+);
+
+async fn migrations_are_idempotent_and_data_survives_reopen(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    {
+        let store = &*f.store;
+        ingest_events(store, vec![event("m", Status::Delivered, Some(T0))]).await;
+        store
+            .ingest(ingest_of(Vec::new(), vec![inbound_message("mo")]))
+            .await
+            .unwrap();
+        assert_eq!(store.setting_or_insert("token", "first").await.unwrap(), "first");
+        // Opened twice at once, on the same database.
+        let again = f.reopen().await.unwrap();
+        assert_eq!(again.events(None, 10).await.unwrap().events.len(), 2);
+    }
+    let store = f.reopen().await.unwrap();
+    let store = &*store;
+    assert_eq!(current(store, "m").await, (Status::Delivered, Some(T0)));
+    assert_eq!(store.events(None, 10).await.unwrap().events.len(), 2);
+    assert_eq!(store.inbound(None, 10).await.unwrap().messages.len(), 1);
+    assert_eq!(store.setting_or_insert("token", "second").await.unwrap(), "first");
+    assert_eq!(store.setting_or_insert("other", "second").await.unwrap(), "second");
+    assert_eq!(f.schema_version().await, 1);
+}
+
+async fn a_database_from_a_newer_smsgate_is_refused(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    f.set_schema_version(99).await;
+    assert!(matches!(f.reopen().await, Err(StoreError::Other(_))));
+}
