@@ -118,7 +118,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     };
     let store = smsgate_store::open_with(&database, options)
         .await
-        .with_context(|| format!("cannot open the store {database}"))?;
+        .with_context(|| format!("cannot open the store {}", smsgate_store::display_url(&database)))?;
     let secrets = Secrets {
         callback: secret(store.as_ref(), "SMSGATE_CALLBACK_TOKEN", CALLBACK_SECRET_KEY).await?,
         api: secret(store.as_ref(), "SMSGATE_API_TOKEN", API_TOKEN_KEY).await?,
@@ -149,6 +149,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         .or(file.public_url.clone())
         .unwrap_or_else(|| format!("{scheme}://{}", running.callback_addr()));
     let api_url = format!("{scheme}://{}", running.api_addr());
+    let database = smsgate_store::display_url(&database);
     print_start_up(&public, &api_url, &database, &secrets);
     tracing::info!(callbacks = %running.callback_addr(), api = %running.api_addr(), %database, scheme, "receiver started");
     let mut signals = Signals::new()?;

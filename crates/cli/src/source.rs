@@ -98,7 +98,7 @@ fn env(name: &str) -> Option<String> {
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     smsgate_store::open(url)
         .await
-        .with_context(|| format!("cannot open {url}"))
+        .with_context(|| format!("cannot open {}", smsgate_store::display_url(url)))
 }
 
 /// The generated client's types and the receiver's views are the same JSON.

@@ -46,6 +46,40 @@ pub use postgres::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 pub use stats::CommitStats;
 
+/// `url` as it may be shown or logged: a PostgreSQL password (in the user
+/// part or as a `password=` parameter) replaced by `REDACTED`.
+pub fn display_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority_end, _) = rest
+        .char_indices()
+        .find(|(_, c)| matches!(c, '/' | '?'))
+        .unwrap_or((rest.len(), ' '));
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{user}:REDACTED@{host}"),
+            None => authority.to_string(),
+        },
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=REDACTED".to_string(),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
+}
+
 /// A database URL that no backend here understands.
 #[derive(Debug, thiserror::Error)]
 #[error("unsupported database URL `{0}`: expected sqlite:PATH (e.g. sqlite:smsgate.db) or postgres://USER@HOST/DB")]
@@ -72,7 +106,7 @@ pub async fn open_with(url: &str, options: CommitOptions) -> Result<Arc<dyn Stor
         };
         return Ok(Arc::new(PostgresStore::open_with(url, options).await?));
     }
-    Err(UnsupportedUrl(url.to_string()).into())
+    Err(UnsupportedUrl(display_url(url)).into())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,4 +115,23 @@ pub enum StoreOpenError {
     Unsupported(#[from] UnsupportedUrl),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_url;
+
+    #[test]
+    fn a_password_is_never_shown() {
+        assert_eq!(
+            display_url("postgres://app:s3cret@db.example:5432/sms?sslmode=verify-full"),
+            "postgres://app:REDACTED@db.example:5432/sms?sslmode=verify-full"
+        );
+        assert_eq!(
+            display_url("postgresql://app@db/sms?password=s3cret&sslmode=require"),
+            "postgresql://app@db/sms?password=REDACTED&sslmode=require"
+        );
+        assert_eq!(display_url("postgres://app@db/sms"), "postgres://app@db/sms");
+        assert_eq!(display_url("sqlite:smsgate.db"), "sqlite:smsgate.db");
+    }
 }

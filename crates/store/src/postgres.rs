@@ -43,6 +43,7 @@ mod group_commit;
 mod locks;
 mod open;
 mod queries;
+mod tls;
 
 use std::time::Duration;
 

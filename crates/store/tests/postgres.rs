@@ -15,6 +15,7 @@
 //! | `feed_lock` | a late commit of an earlier feed position is never skipped |
 //! | `outages` | an unreachable server, a slow statement: `Unavailable`, nothing stored, recovery |
 //! | `open` | migrations once across replicas starting together; URLs with their own parameters |
+//! | `tls` | sslmode and sslrootcert against the server's own certificate |
 //! | `group_commit` | batches: one transaction, dedup inside, a refused ingest, a failed COMMIT, an abandoned ingest |
 
 mod support;
@@ -29,6 +30,8 @@ mod open;
 mod outages;
 #[path = "postgres/replicas.rs"]
 mod replicas;
+#[path = "postgres/tls.rs"]
+mod tls;
 
 use smsgate_normalize::views::{EventsPage, FeedEvent};
 

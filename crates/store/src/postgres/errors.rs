@@ -80,9 +80,12 @@ pub(super) fn pg_error(err: tokio_postgres::Error) -> StoreError {
 /// - an error with no cause at all: the server broke the protocol (an
 ///   unexpected message), the same. (A wrong number of parameters or rows
 ///   would land here too; the store's fixed statements never make one.);
-/// - any other cause is this side's: a value that does not convert, TLS
-///   (this build has none: `NoTls`, so a URL that requires TLS can never
-///   connect), an invalid configuration. Retrying changes nothing.
+/// - a TLS handshake that rustls refused (a certificate that does not
+///   verify against the roots, or not for the host): the settings or the
+///   server's certificate must change first. Retrying changes nothing;
+/// - any other cause is this side's: a value that does not convert, TLS the
+///   server does not offer when the URL requires it, an invalid
+///   configuration. Retrying changes nothing.
 fn is_transient(err: &tokio_postgres::Error) -> bool {
     if let Some(state) = err.code() {
         return is_transient_state(state);
@@ -92,7 +95,9 @@ fn is_transient(err: &tokio_postgres::Error) -> bool {
     }
     match std::error::Error::source(err) {
         None => true,
-        Some(cause) => cause.is::<std::io::Error>(),
+        Some(cause) => cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| !io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())),
     }
 }
 
@@ -111,7 +116,7 @@ fn is_transient_state(state: &SqlState) -> bool {
 
 /// The classification of real errors: from a real server (statements it
 /// refuses, conflicts, a backend it terminates), from connecting (refused,
-/// TLS this build cannot do, a peer that breaks the protocol) and from a
+/// TLS the connector cannot do, a peer that breaks the protocol) and from a
 /// real pool. Those that need the server are skipped, saying so, without
 /// SMSGATE_TEST_POSTGRES_URL.
 #[cfg(test)]
@@ -247,11 +252,12 @@ mod tests {
         assert!(text.starts_with("Unavailable: ") && text.contains("refused"), "{text}");
     }
 
-    /// This build has no TLS (`NoTls`): a URL that requires it can never
-    /// connect, however often it is retried, so it is a configuration
-    /// error, not an outage.
+    /// A connector without TLS (`NoTls`) and a URL that requires it: it can
+    /// never connect, however often it is retried, so it is a configuration
+    /// error, not an outage. (A certificate rustls refuses is the same; the
+    /// store's TLS tests show it through `smsgate_store::open`.)
     #[tokio::test]
-    async fn tls_that_this_build_cannot_do_is_not_transient() {
+    async fn tls_the_connector_cannot_do_is_not_transient() {
         let Some(url) = url() else { return };
         let separator = if url.contains('?') { '&' } else { '?' };
         let tls = connect(&format!("{url}{separator}sslmode=require")).await.unwrap_err();

@@ -1,4 +1,4 @@
-//! Opening a PostgreSQL store: the connection settings (server-side
+//! Opening a PostgreSQL store: the connection settings (TLS, server-side
 //! statement timeout, connect timeout, schema, keepalives), the pool, and
 //! the migrations.
 //!
@@ -10,10 +10,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
 
 use super::errors::{get, pg_error, pool_error, within};
 use super::locks::{MIGRATION_LOCK, SELECT_MESSAGE_LOCK_CLASS};
+use super::tls::TlsSettings;
 use crate::contract::{CommitOptions, StoreError};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
@@ -62,8 +62,13 @@ pub(super) struct Opened {
 /// Builds the pool for the database `url` names, runs the migrations it
 /// lacks and reads the message lock class.
 pub(super) async fn open(url: &str, options: &PostgresOptions) -> Result<Opened, StoreError> {
-    let pool = pool(url, options)?;
-    within(options.call_timeout, migrate(&pool)).await?;
+    let (tls, url) = TlsSettings::from_url(url).map_err(StoreError::Other)?;
+    let pool = pool(&url, options, &tls)?;
+    // The first connection: a refused or unverified TLS handshake shows
+    // here, and the error says which TLS settings were in force.
+    within(options.call_timeout, migrate(&pool))
+        .await
+        .map_err(|error| with_tls_settings(error, &tls))?;
     let oid: i64 = within(options.call_timeout, async {
         let row = pool
             .get()
@@ -83,8 +88,17 @@ pub(super) async fn open(url: &str, options: &PostgresOptions) -> Result<Opened,
     })
 }
 
+/// `error` saying which TLS settings were in force.
+fn with_tls_settings(error: StoreError, tls: &TlsSettings) -> StoreError {
+    match error {
+        StoreError::Unavailable(text) => StoreError::Unavailable(format!("{text} ({})", tls.describe())),
+        StoreError::Other(text) => StoreError::Other(format!("{text} ({})", tls.describe())),
+        cursor @ StoreError::BadCursor(_) => cursor,
+    }
+}
+
 /// The connection pool, every connection with the store's settings.
-fn pool(url: &str, options: &PostgresOptions) -> Result<Pool, StoreError> {
+fn pool(url: &str, options: &PostgresOptions, tls: &TlsSettings) -> Result<Pool, StoreError> {
     let mut config =
         tokio_postgres::Config::from_str(url).map_err(|err| StoreError::Other(format!("bad PostgreSQL URL: {err}")))?;
     // The URL's own settings win: its `options` (say, a
@@ -114,7 +128,7 @@ fn pool(url: &str, options: &PostgresOptions) -> Result<Pool, StoreError> {
     }
     let manager = Manager::from_config(
         config,
-        NoTls,
+        tls.connector().map_err(StoreError::Other)?,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },

@@ -300,9 +300,10 @@ mod tests {
 
     #[test]
     fn the_ssl_parameters_leave_the_url_and_set_the_verification() {
-        let (settings, url) =
-            TlsSettings::from_url("postgres://u@db.example/app?application_name=x&sslmode=verify-full&sslrootcert=%2Fetc%2Froot.pem")
-                .unwrap();
+        let (settings, url) = TlsSettings::from_url(
+            "postgres://u@db.example/app?application_name=x&sslmode=verify-full&sslrootcert=%2Fetc%2Froot.pem",
+        )
+        .unwrap();
         assert_eq!(url, "postgres://u@db.example/app?application_name=x&sslmode=require");
         assert_eq!(settings.mode, SslMode::VerifyFull);
         assert_eq!(settings.roots, Roots::File("/etc/root.pem".into()));
@@ -317,11 +318,18 @@ mod tests {
         let (settings, _) = TlsSettings::from_url("postgres://u@h/db?sslmode=require").unwrap();
         assert_eq!(settings.verify, Verify::Nothing);
         let (settings, _) = TlsSettings::from_url("postgres://u@h/db?sslmode=require&sslrootcert=/r.pem").unwrap();
-        assert_eq!(settings.verify, Verify::Chain, "require with a root file verifies like verify-ca");
+        assert_eq!(
+            settings.verify,
+            Verify::Chain,
+            "require with a root file verifies like verify-ca"
+        );
         let (settings, _) = TlsSettings::from_url("postgres://u@h/db?sslmode=verify-ca&sslrootcert=system").unwrap();
         assert_eq!((settings.roots, settings.verify), (Roots::System, Verify::Chain));
         let (settings, url) = TlsSettings::from_url("postgres://u@h/db?sslmode=disable").unwrap();
-        assert_eq!((settings.mode, url.as_str()), (SslMode::Disable, "postgres://u@h/db?sslmode=disable"));
+        assert_eq!(
+            (settings.mode, url.as_str()),
+            (SslMode::Disable, "postgres://u@h/db?sslmode=disable")
+        );
     }
 
     #[test]
