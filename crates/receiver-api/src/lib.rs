@@ -54,7 +54,8 @@ impl CallbackAck {
     }
 }
 
-/// `/healthz`: the process is up and serving.
+/// `/healthz` (`ok`: the process is up and serving) and `/readyz`
+/// (`ready`: its store answers too).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Health {
     pub status: String,
@@ -136,7 +137,7 @@ impl<'de> Deserialize<'de> for Limit {
         tags = {
             "callbacks" = { description = "Provider callbacks: the routes a provider is configured to call" },
             "query" = { description = "The query API under /v1 (bearer token), and /metrics" },
-            "health" = { description = "Liveness, on every listener" },
+            "health" = { description = "Liveness and readiness, on every listener" },
         },
     },
 }]
@@ -202,6 +203,12 @@ pub trait ReceiverApi {
     /// Liveness, without authentication, on every listener.
     #[endpoint { method = GET, path = "/healthz", operation_id = "healthz", tags = ["health"] }]
     async fn healthz(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<Health>, HttpError>;
+
+    /// Readiness, without authentication, on every listener: 200 when the
+    /// store answers and its migrations are done, else 503 (take this
+    /// replica out of the load balancer; `/healthz` still says it lives).
+    #[endpoint { method = GET, path = "/readyz", operation_id = "readyz", tags = ["health"] }]
+    async fn readyz(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<Health>, HttpError>;
 
     /// Prometheus metrics (text format), without authentication.
     #[endpoint { method = GET, path = "/metrics", operation_id = "metrics", tags = ["query"] }]

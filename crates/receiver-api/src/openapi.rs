@@ -109,6 +109,7 @@ mod tests {
             [
                 "/healthz",
                 "/metrics",
+                "/readyz",
                 "/v1/events",
                 "/v1/inbound",
                 "/v1/messages/{provider}/{message_id}",

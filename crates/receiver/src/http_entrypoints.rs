@@ -81,6 +81,13 @@ impl ReceiverApi for ReceiverImpl {
         Ok(HttpResponseOk(Health { status: "ok".into() }))
     }
 
+    async fn readyz(rqctx: RequestContext<ReceiverContext>) -> Result<HttpResponseOk<Health>, HttpError> {
+        match rqctx.context().store.ready().await {
+            Ok(()) => Ok(HttpResponseOk(Health { status: "ready".into() })),
+            Err(error) => Err(HttpError::for_unavail(None, format!("not ready: {error}"))),
+        }
+    }
+
     async fn metrics(rqctx: RequestContext<ReceiverContext>) -> Result<http::Response<Body>, HttpError> {
         let ctx = rqctx.context();
         ctx.require_query()?;

@@ -88,6 +88,9 @@ impl ReceiverApi for Noop {
     async fn healthz(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<Health>, HttpError> {
         Ok(HttpResponseOk(Health { status: "ok".into() }))
     }
+    async fn readyz(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<Health>, HttpError> {
+        Ok(HttpResponseOk(Health { status: "ready".into() }))
+    }
 
     async fn metrics(_rqctx: RequestContext<()>) -> Result<http::Response<Body>, HttpError> {
         http::Response::builder()

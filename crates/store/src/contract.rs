@@ -224,4 +224,20 @@ pub trait Store: Send + Sync + 'static {
     /// The value stored under `key`, storing `value` first if there is none
     /// (used for generated secrets that must survive restarts).
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    /// Whether the store can serve now: it answers a query, and its schema
+    /// is the one this build migrates to. [`StoreError::Unavailable`] when
+    /// not (the receiver's `/readyz` answers 503 then).
+    async fn ready(&self) -> Result<(), StoreError>;
+}
+
+/// Ready when the schema version `found` is the one this build migrates to.
+pub(crate) fn schema_ready(found: i64, expected: i64) -> Result<(), StoreError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Unavailable(format!(
+            "the schema is at version {found}, this build needs {expected}"
+        )))
+    }
 }

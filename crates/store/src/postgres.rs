@@ -53,7 +53,7 @@ use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
 use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
-use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest};
+use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
 use crate::page::FeedCursor;
 use crate::stats::CommitStats;
 
@@ -205,5 +205,19 @@ impl Store for PostgresStore {
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
         self.within_deadline(queries::setting_or_insert(&self.pool, key, value))
             .await
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let version = self
+            .within_deadline(async {
+                let client = self.pool.get().await.map_err(pool_error)?;
+                let row = client
+                    .query_one("SELECT version FROM smsgate_schema_version", &[])
+                    .await
+                    .map_err(pg_error)?;
+                get::<i32>(&row, 0)
+            })
+            .await?;
+        schema_ready(i64::from(version), open::SCHEMA_VERSION)
     }
 }

@@ -50,7 +50,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 use self::errors::store_error;
 use self::syncer::Acks;
 use self::writer::Job;
-use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest};
+use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
 use crate::page::FeedCursor;
 use crate::stats::{CommitStats, Counters};
 
@@ -214,6 +214,13 @@ impl Store for SqliteStore {
         let (key, value) = (key.to_string(), value.to_string());
         self.write(move |conn| queries::setting_or_insert(conn, &key, &value))
             .await
+    }
+
+    async fn ready(&self) -> Result<(), StoreError> {
+        let version: i64 = self
+            .read(|conn| conn.query_row("PRAGMA user_version", [], |row| row.get(0)))
+            .await?;
+        schema_ready(version, open::SCHEMA_VERSION)
     }
 }
 

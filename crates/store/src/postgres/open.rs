@@ -19,6 +19,9 @@ use crate::contract::{CommitOptions, StoreError};
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 
+/// The schema version the migrations bring a database to.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// How a [`PostgresStore`](super::PostgresStore) connects; [`Default`] is
 /// what the receiver uses.
 #[derive(Debug, Clone)]

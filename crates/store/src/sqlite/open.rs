@@ -15,6 +15,9 @@ use crate::contract::StoreError;
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
 
+/// The schema version the migrations bring a database to.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// How long a statement waits for a lock held by another connection (or
 /// process) before failing with SQLITE_BUSY, which callers see as
 /// [`StoreError::Unavailable`].

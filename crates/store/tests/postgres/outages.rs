@@ -93,3 +93,28 @@ async fn a_statement_past_the_timeout_is_unavailable_and_nothing_is_stored() {
     let outcome = ingest_events(&store, vec![event("m", Status::Sent, None)]).await;
     assert_eq!(outcome.status_events_stored, 1);
 }
+
+/// `ready` (the receiver's `/readyz`): ready while the server answers,
+/// `Unavailable` while it is gone, ready again once it is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_store_is_not_ready_while_the_server_is_gone() {
+    let Some(url) = postgres_url() else { return };
+    let schema = PgSchema::create(&url).await;
+    let proxy = FaultProxy::start(server_address(&url)).await;
+    let store = PostgresStore::open_with(&url_through(&url, proxy.port), quick(&schema))
+        .await
+        .unwrap();
+    store.ready().await.unwrap();
+    proxy.stop().await;
+    let result = store.ready().await;
+    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
+    proxy.resume();
+    let back = async {
+        while store.ready().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), back)
+        .await
+        .expect("ready again once the server is back");
+}

@@ -1,5 +1,5 @@
 //! Migrations: idempotent, data kept across reopen, and a database from a
-//! newer smsgate refused.
+//! newer smsgate refused; readiness follows the schema version.
 
 use smsgate_normalize::Status;
 use smsgate_store::StoreError;
@@ -9,6 +9,7 @@ use crate::support::*;
 suite!(
     migrations_are_idempotent_and_data_survives_reopen,
     a_database_from_a_newer_smsgate_is_refused,
+    ready_means_answering_with_the_schema_this_build_migrates_to,
 );
 
 async fn migrations_are_idempotent_and_data_survives_reopen(backend: &Backend) {
@@ -39,4 +40,16 @@ async fn a_database_from_a_newer_smsgate_is_refused(backend: &Backend) {
     let f = Fixture::new(backend).await;
     f.set_schema_version(99).await;
     assert!(matches!(f.reopen().await, Err(StoreError::Other(_))));
+}
+
+async fn ready_means_answering_with_the_schema_this_build_migrates_to(backend: &Backend) {
+    let f = Fixture::new(backend).await;
+    f.store.ready().await.unwrap();
+    // Another replica, of a newer smsgate, migrated the database meanwhile.
+    f.set_schema_version(99).await;
+    let result = f.store.ready().await;
+    assert!(
+        matches!(&result, Err(StoreError::Unavailable(text)) if text.contains("99")),
+        "{result:?}"
+    );
 }
