@@ -13,10 +13,11 @@ pub(crate) fn raw(object: &Value, key: &str) -> Option<String> {
     }
 }
 
-/// A dedup key from the fields that identify one event (DESIGN.md section 4):
-/// the fields as a JSON array, so that no value, whatever characters it
-/// holds, can shift into its neighbour, and an absent field (`null`) stays
-/// distinct from an empty one.
+/// A dedup key from the fields that identify one event (message id, raw
+/// status and code, provider time; every status field where the provider
+/// sends no time): the fields as a JSON array, so that no value, whatever
+/// characters it holds, can shift into its neighbour, and an absent field
+/// (`null`) stays distinct from an empty one.
 pub(crate) fn dedup_key(parts: &[Option<&str>]) -> String {
     serde_json::to_string(parts).expect("strings serialise")
 }

@@ -6,7 +6,10 @@
 //! documented fields are typed and nothing the provider adds is rejected.
 //! Each provider has its own module under [`providers`]; this file holds what
 //! they share: the routes, the input forms, and the rules for what counts as
-//! unparseable (DESIGN.md section 4).
+//! unparseable (an empty body, no JSON even leniently, JSON that is neither
+//! an object nor a batch of objects; the provider modules add an event
+//! without the id it is about; see docs/architecture.md, "Receiver
+//! contract").
 //!
 //! Parsing is pure (no I/O, no clock): the receiver stores the result with
 //! the raw request in one transaction.
@@ -18,7 +21,8 @@ mod time;
 use serde_json::Value;
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
-/// The callback routes (a contract: DESIGN.md section 4).
+/// The callback routes. Their paths are a contract: they are the URLs
+/// configured at each provider (docs/architecture.md, "Receiver contract").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
     /// GET and POST `/client-callback/sms-status`.

@@ -1,4 +1,6 @@
-//! `smsgate`: run the receiver, and look at what it stored.
+//! `smsgate`: run the receiver and look at what it stored (`serve`,
+//! `messages`, `events`, `quarantine`), send SMS through a provider (`send`),
+//! and stand in for the providers during development and tests (`simulate`).
 //!
 //! Each subcommand is a module; settings come from flags, then `SMSGATE_*`
 //! environment variables, then an optional TOML file (`--config`), then
@@ -29,7 +31,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "smsgate",
     version,
-    about = "Receive SMS providers' callbacks without losing or double-counting one"
+    about = "Send SMS through providers, receive their callbacks without losing or double-counting one, \
+             and simulate the providers for tests"
 )]
 struct Cli {
     /// A TOML file with defaults for any long option (e.g. `listen = "0.0.0.0:8080"`).

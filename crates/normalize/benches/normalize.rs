@@ -1,6 +1,7 @@
-//! Benchmarks of status normalization (issue 7): each provider's status codes
-//! and words mapped to [`Status`], and the precedence key a store compares
-//! before it replaces a message's current status.
+//! Benchmarks of status normalization: each provider's status codes and
+//! words mapped to [`Status`], and the precedence key a store compares before
+//! it replaces a message's current status. Both run for every status event
+//! the receiver stores.
 //!
 //! Each bench maps a table of what the provider really sends (the common
 //! statuses of a message's life, a status sent by name only, and one that is

@@ -56,8 +56,8 @@ pub struct StatusEvent {
     /// provider sends none.
     pub occurred_at: Option<i64>,
     pub channel: Option<String>,
-    /// Identifies a provider retry of this same event (DESIGN.md section 4):
-    /// two events with the same provider and key are one event.
+    /// Identifies a provider retry of this same event: two events with the
+    /// same provider and key are one event, stored once.
     pub dedup_key: String,
 }
 

@@ -5,8 +5,9 @@
 //! one vocabulary smsgate speaks ([`Status`], a contract), the order in which
 //! statuses may replace each other ([`Status::precedence_key`]), the mapping
 //! from each provider's words ([`mapping`]), the shape of what the receiver
-//! stores ([`event`]) and of what the query API serves ([`views`]). It is pure: no I/O, so the rules are property-tested
-//! here and every store implements the same precedence.
+//! stores ([`event`]) and of what the query API serves ([`views`]). It is
+//! pure: no I/O, so the rules are property-tested here and every store
+//! implements the same precedence.
 
 pub mod event;
 pub mod mapping;

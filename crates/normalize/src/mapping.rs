@@ -5,7 +5,9 @@
 
 use crate::Status;
 
-/// Clickatell One API `statusCode` / `status` (DESIGN.md section 5).
+/// Clickatell One API `statusCode` / `status`; the table is also in
+/// docs/architecture.md, "Statuses and precedence". Whole ranges of codes
+/// (25-29, 60-85, 130 and above) are refusals, so they map to `rejected`.
 pub fn clickatell_one_api(code: Option<i64>, name: Option<&str>) -> Status {
     let by_code = code.and_then(|code| {
         Some(match code {
@@ -38,7 +40,8 @@ fn one_api_name(name: &str) -> Option<Status> {
     })
 }
 
-/// Clickatell SMS (platform) `statusCode` / `status` (DESIGN.md section 5).
+/// Clickatell SMS (platform) `statusCode` / `status`. Code 3,
+/// `DELIVERED_TO_GATEWAY`, is `sent`: the gateway, not the handset, has it.
 pub fn clickatell_sms(code: Option<i64>, name: Option<&str>) -> Status {
     let by_code = code.and_then(|code| {
         Some(match code {

@@ -67,8 +67,9 @@ impl Status {
         Status::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
-    /// DESIGN.md section 5: unknown 0, accepted 10, sent 30, buffered 40,
-    /// failure family 80, delivered 90, read 100.
+    /// The rank (a contract): unknown 0, accepted 10, sent 30, buffered 40,
+    /// failure family 80, delivered 90, read 100. Every terminal status
+    /// ranks 80 or more, so no non-terminal status can replace one.
     pub fn rank(self) -> u8 {
         match self {
             Status::Unknown => 0,

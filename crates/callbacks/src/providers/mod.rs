@@ -31,7 +31,8 @@ fn typed<T: DeserializeOwned + JsonSchema>(document: &Value) -> Result<T, Unpars
 }
 
 /// Like [`typed`], for Clickatell events whose `timestamp` the spec types
-/// as integer milliseconds but which may come as ISO 8601 (DESIGN.md section 5).
+/// as integer milliseconds but which may come as ISO 8601: rewritten as
+/// milliseconds first, so the typed reading keeps the time.
 fn typed_clickatell<T: DeserializeOwned + JsonSchema>(document: &Value) -> Result<T, Unparseable> {
     typed(&crate::fields::iso_timestamp_as_millis(document))
 }
