@@ -13,8 +13,11 @@
 
 use std::fmt::Write as _;
 
-use super::TOKEN;
 use super::store::StoredRequest;
+
+/// The callback secret the benchmark runs the receiver with, and the
+/// scripts put in every request.
+pub const TOKEN: &str = "bench-secret";
 
 /// What a run sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
