@@ -1,4 +1,4 @@
-//! The rules for schemas we *receive* (DESIGN.md section 3), checked on every
+//! The rules for schemas we *receive*, checked on every
 //! effective spec so that a new upstream cannot quietly reintroduce a trap.
 //!
 //! What we receive depends on our role: a callbacks-role spec's request

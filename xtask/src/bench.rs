@@ -6,17 +6,19 @@
 //! The receiver is driven three times on one store, one fresh process per
 //! run (the load is in `bench/script.rs`):
 //! - **mixed**: new callbacks, 20% of the requests repeating an earlier one
-//!   (a provider retry), the mix the issue's targets are stated for;
+//!   (a provider retry), the mix the throughput targets are stated for;
 //! - **new only**: no request repeats;
 //! - **duplicates only**: requests the new-only run stored, sent again, so
 //!   that every event is a duplicate;
 //!
 //! and the no-op server once, with the mixed load. After each receiver run
 //! the store must hold exactly the acknowledged events (`bench/store.rs`):
-//! a duplicates-only run stores its raw requests and no event.
+//! a duplicates-only run stores its raw requests and no event. What wrk
+//! reports is read in `bench/wrk.rs`.
 
 mod script;
 mod store;
+mod wrk;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -25,11 +27,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use script::Mode;
+use script::{Mode, TOKEN};
 use store::StoreDb;
-
-/// The callback secret the benchmark runs the receiver with.
-const TOKEN: &str = "bench-secret";
+use wrk::{Run, parse_wrk};
 
 /// Stored requests a duplicates-only run cycles through.
 const REPLAYED: i64 = 2000;
@@ -51,22 +51,6 @@ pub struct IngestArgs {
     /// Extra arguments for `smsgate serve` (e.g. `--commit-batch 32`), space-separated.
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     serve_args: Option<String>,
-}
-
-/// What one wrk run measured.
-#[derive(Debug, Default)]
-struct Run {
-    requests_per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    peak_rss_kib: u64,
-    /// 200 responses, counted by the script.
-    acknowledged: u64,
-    /// Any other response.
-    other: u64,
-    /// Requests that repeated an earlier one.
-    repeats: u64,
-    socket_errors: String,
 }
 
 /// How wrk runs: the script, its mode, and the digits of this run's ids.
@@ -346,70 +330,4 @@ fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .context("no VmHWM line")?;
     Ok(line.trim().trim_end_matches("kB").trim().parse()?)
-}
-
-/// A wrk duration (`812.00us`, `1.25ms`, `2.01s`) in milliseconds.
-fn millis(text: &str) -> Option<f64> {
-    let (number, scale) = if let Some(n) = text.strip_suffix("us") {
-        (n, 0.001)
-    } else if let Some(n) = text.strip_suffix("ms") {
-        (n, 1.0)
-    } else if let Some(n) = text.strip_suffix('m') {
-        (n, 60_000.0)
-    } else if let Some(n) = text.strip_suffix('s') {
-        (n, 1000.0)
-    } else {
-        return None;
-    };
-    number.parse::<f64>().ok().map(|n| n * scale)
-}
-
-fn parse_wrk(text: &str) -> Option<Run> {
-    let mut run = Run::default();
-    let mut seen = (false, false, false, false);
-    for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        match words.as_slice() {
-            ["50%", value] => {
-                run.p50_ms = millis(value)?;
-                seen.0 = true;
-            }
-            ["99%", value] => {
-                run.p99_ms = millis(value)?;
-                seen.1 = true;
-            }
-            ["Requests/sec:", value] => {
-                run.requests_per_second = value.parse().ok()?;
-                seen.2 = true;
-            }
-            ["bench-acknowledged", value] => {
-                run.acknowledged = value.parse().ok()?;
-                seen.3 = true;
-            }
-            ["bench-other", value] => run.other = value.parse().ok()?,
-            ["bench-repeats", value] => run.repeats = value.parse().ok()?,
-            ["Socket", "errors:", rest @ ..] => run.socket_errors = rest.join(" "),
-            _ => {}
-        }
-    }
-    (seen == (true, true, true, true)).then_some(run)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_wrk_output() {
-        let text = "Running 1s test @ http://127.0.0.1:1\n  Latency Distribution\n     50%  812.00us\n     \
-                    75%    1.00ms\n     99%    2.50ms\n  Socket errors: connect 0, read 1, write 0, timeout 0\n\
-                    Requests/sec:  12345.67\nbench-acknowledged 1000\nbench-other 2\nbench-repeats 200\n";
-        let run = parse_wrk(text).unwrap();
-        assert!((run.p50_ms - 0.812).abs() < 1e-9);
-        assert!((run.p99_ms - 2.5).abs() < 1e-9);
-        assert!((run.requests_per_second - 12345.67).abs() < 1e-9);
-        assert_eq!((run.acknowledged, run.other, run.repeats), (1000, 2, 200));
-        assert_eq!(run.socket_errors, "connect 0, read 1, write 0, timeout 0");
-        assert_eq!(millis("1.5s"), Some(1500.0));
-    }
 }

@@ -15,12 +15,22 @@ use crate::overlay::Outcome;
 use crate::report::{ApiReport, OverlayRow, Report};
 use crate::upstream::NewUpstream;
 
-/// Exit codes (DESIGN.md section 10); the most severe (highest) wins.
+/// The exit codes of `cargo xtask regen`; when several apply, the most severe
+/// (highest) wins.
 pub mod exit {
+    /// Nothing to do, or everything written.
     pub const CLEAN: u8 = 0;
+    /// Changes that need accepting: error-level changes (without
+    /// `--allow-breaking`) or a broken rule for received schemas.
     pub const UNACCEPTED: u8 = 1;
+    /// An overlay that no longer fits: an action that selects nothing or
+    /// changes nothing, or an overlay file that is unreadable or invalid
+    /// (such as an action without a reason).
     pub const STALE_OVERLAY: u8 = 3;
+    /// `--check`: a committed file is not what regen would write.
     pub const STALE_FILES: u8 = 4;
+    /// An upstream document that cannot be read, fetched or turned into a
+    /// client, or a file that cannot be written.
     pub const IMPORT_FAILURE: u8 = 100;
 }
 
@@ -226,3 +236,6 @@ fn settle_files(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

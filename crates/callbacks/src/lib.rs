@@ -4,7 +4,7 @@
 //! a query string) into smsgate's normalized events, reading it through the
 //! generated types of the provider's spec and `smsgate::lenient`, so that the
 //! documented fields are typed and nothing the provider adds is rejected.
-//! Each provider has its own module under [`providers`]; this file holds what
+//! Each provider has its own module under `providers`; this file holds what
 //! they share: the routes, the input forms, and the rules for what counts as
 //! unparseable (an empty body, no JSON even leniently, JSON that is neither
 //! an object nor a batch of objects; the provider modules add an event

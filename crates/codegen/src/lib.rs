@@ -6,19 +6,22 @@
 //! ever sees it. progenitor 0.15 answers several spec shapes with a panic
 //! (`todo!`, `assert!`, `unwrap`) rather than an error, so [`preflight`] looks
 //! for those shapes first and [`generate_client`] runs the generator under
-//! `catch_unwind` as a last line, turning anything left into an error that
-//! names the spec.
+//! [`catch_unwind_quietly`] as a last line, turning anything left into an
+//! error that names the spec.
 //!
 //! Besides progenitor's output, every generated file carries the table that
-//! says where each operation's API key goes ([`security`]), read from the
-//! spec's security requirements rather than written by hand per provider.
+//! says where each operation's API key goes (module `security`), read from
+//! the spec's security requirements rather than written by hand per
+//! provider. The text progenitor writes is then patched in three places
+//! (safe HTTP defaults, our path encoding, empty catch-all maps); each patch
+//! fails loudly when the text it patches is no longer there.
 
 mod preflight;
+mod quiet_panic;
 mod security;
 
-use std::panic::{self, AssertUnwindSafe};
-
 pub use preflight::{Incompatibility, preflight};
+pub use quiet_panic::catch_unwind_quietly;
 
 /// The first line of every generated file.
 pub const GENERATED_HEADER: &str =
@@ -74,7 +77,7 @@ pub fn generate_client(spec: &str, spec_json: &str) -> Result<String, CodegenErr
         .with_derive("schemars::JsonSchema")
         .with_inner_type(quote::quote!(crate::auth::Credentials))
         .with_hooks(progenitor::HooksMode::Expected);
-    let tokens = quiet_catch_unwind(|| progenitor::Generator::new(&settings).generate_tokens(&api))
+    let tokens = catch_unwind_quietly(|| progenitor::Generator::new(&settings).generate_tokens(&api))
         .map_err(generator_error)?
         .map_err(|e| generator_error(e.to_string()))?;
 
@@ -87,7 +90,7 @@ pub fn generate_client(spec: &str, spec_json: &str) -> Result<String, CodegenErr
     let source = prettyplease::unparse(&file);
     let source = safe_client_builder(&source).ok_or_else(|| generator_error(PROGENITOR_CHANGED.into()))?;
     let source = own_path_encoding(&source).ok_or_else(|| generator_error(PATH_ENCODING_CHANGED.into()))?;
-    let source = default_catch_all(&source);
+    let source = default_catch_all(&source).ok_or_else(|| generator_error(CATCH_ALL_CHANGED.into()))?;
     Ok(format!("{}\n{}", GENERATED_HEADER.replace("{spec}", spec), source))
 }
 
@@ -120,31 +123,24 @@ fn own_path_encoding(source: &str) -> Option<String> {
         .then(|| source.replacen(IMPORT, "use crate::path::encode_path;\nuse progenitor_client::{", 1))
 }
 
+const CATCH_ALL_CHANGED: &str = "the generated builders no longer default a catch-all `extra` map to \
+     `Err(\"no value supplied for extra\")`: typify changed; update smsgate-codegen so that builders keep \
+     defaulting the catch-all map to an empty one";
+
 /// typify marks the flattened `extra` catch-all map (from
 /// `additionalProperties: {}`) as a required builder field, so every builder
 /// would fail with "no value supplied for extra" unless the caller passes an
 /// empty map. An empty map is the right default: nothing extra to send.
-fn default_catch_all(source: &str) -> String {
-    source.replace(
-        r#"extra: Err("no value supplied for extra".to_string())"#,
-        "extra: Ok(Default::default())",
-    )
-}
-
-/// Runs `f`, turning a panic into its message without printing the default
-/// panic report (the caller reports the error itself).
-fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(f));
-    panic::set_hook(previous);
-    result.map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panicked without a message".into())
-    })
+/// `None` if the generated code has catch-all maps (`#[serde(flatten)]` on
+/// `pub extra`) but not exactly one such default to replace for each.
+fn default_catch_all(source: &str) -> Option<String> {
+    const REQUIRED: &str = r#"extra: Err("no value supplied for extra".to_string())"#;
+    let lines: Vec<&str> = source.lines().map(str::trim).collect();
+    let catch_alls = lines
+        .windows(2)
+        .filter(|pair| pair[0] == "#[serde(flatten)]" && pair[1].starts_with("pub extra:"))
+        .count();
+    (source.matches(REQUIRED).count() == catch_alls).then(|| source.replace(REQUIRED, "extra: Ok(Default::default())"))
 }
 
 #[cfg(test)]
@@ -184,13 +180,26 @@ mod tests {
         assert!(!source.contains("reqwest::ClientBuilder::new()"));
     }
 
+    /// A builder as typify writes it for a schema with a catch-all map,
+    /// with the default to replace in `default`.
+    fn builder_with_catch_all(default: &str) -> String {
+        format!(
+            "pub struct S {{\n    #[serde(flatten)]\n    pub extra: ::serde_json::Map<String, Value>,\n}}\n\
+             impl Default for builder::S {{\n    fn default() -> Self {{\n        Self {{\n            {default},\n        }}\n    }}\n}}\n"
+        )
+    }
+
     #[test]
-    fn a_panic_becomes_an_error_message() {
-        assert_eq!(
-            quiet_catch_unwind(|| -> u8 { panic!("not yet implemented: x") }),
-            Err("not yet implemented: x".into())
-        );
-        assert_eq!(quiet_catch_unwind(|| 7), Ok(7));
+    fn the_catch_all_default_is_replaced_or_its_absence_is_an_error() {
+        let typify = builder_with_catch_all(r#"extra: Err("no value supplied for extra".to_string())"#);
+        let patched = default_catch_all(&typify).unwrap();
+        assert_eq!(patched, builder_with_catch_all("extra: Ok(Default::default())"));
+        // typify rewords its default: the patch cannot apply, and says so.
+        let reworded = builder_with_catch_all(r#"extra: Err("no value supplied for `extra`".to_string())"#);
+        assert_eq!(default_catch_all(&reworded), None);
+        // Nothing to patch where no schema has a catch-all map.
+        let plain = "pub struct S {\n    pub a: String,\n}\n";
+        assert_eq!(default_catch_all(plain).as_deref(), Some(plain));
     }
 
     #[test]

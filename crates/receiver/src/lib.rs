@@ -2,8 +2,8 @@
 //! address) implementing [`smsgate_receiver_api::ReceiverApi`].
 //!
 //! A callback goes through the same steps whatever its provider
-//! ([`ingest`]): is this route served here, is the secret right
-//! ([`secrets`]), does the size fit ([`body`]), all before a byte of the body
+//! (`ingest`): is this route served here, is the secret right
+//! ([`secrets`]), does the size fit (`body`), all before a byte of the body
 //! is read; then parse ([`smsgate_callbacks`]), commit raw request and events
 //! in one transaction ([`smsgate_store`]), and only then acknowledge. A store
 //! that cannot commit gets the provider a 503 with `Retry-After`, never a 2xx.

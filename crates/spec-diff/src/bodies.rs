@@ -3,10 +3,10 @@
 
 use openapiv3::{Content, ReferenceOr, Response, StatusCode};
 
-use crate::operations::OpSide;
+use crate::change::{DiffError, OpKey, escape};
+use crate::context::{Ctx, OpSide};
 use crate::rules::{self, Rule};
 use crate::schema::{Node, Side, Walker};
-use crate::{Ctx, DiffError, OpKey, escape};
 
 pub(crate) fn request<'a>(ctx: &mut Ctx<'a>, op: &OpKey, old: &OpSide<'a>, new: &OpSide<'a>) -> Result<(), DiffError> {
     let (ro, rn) = (ctx.old, ctx.new);

@@ -4,18 +4,9 @@ use std::collections::BTreeMap;
 
 use openapiv3::{OpenAPI, Operation, PathItem};
 
-use crate::rules;
-use crate::{Ctx, DiffError, OpKey, bodies, escape, parameters, security};
-
-/// One operation in one document, with where it is.
-pub(crate) struct OpSide<'a> {
-    pub item: &'a PathItem,
-    pub op: &'a Operation,
-    /// Pointer of the path item.
-    pub path_pointer: String,
-    /// Pointer of the operation.
-    pub pointer: String,
-}
+use crate::change::{DiffError, OpKey, escape};
+use crate::context::{Ctx, OpSide};
+use crate::{bodies, parameters, rules, security};
 
 /// Path items by template with parameter names dropped (`/m/{}`), so that
 /// renaming a path parameter does not read as a removed path.

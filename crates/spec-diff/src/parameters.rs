@@ -2,12 +2,12 @@
 
 use openapiv3::{Parameter, ParameterSchemaOrContent};
 
+use crate::change::{DiffError, OpKey, Role, escape};
 use crate::checks::{PatternRules, enum_changes, pattern_change};
-use crate::operations::OpSide;
+use crate::context::{Ctx, OpSide};
 use crate::resolve::{Resolver, SchemaRef};
 use crate::rules;
 use crate::view::View;
-use crate::{Ctx, DiffError, OpKey, escape};
 
 /// One effective parameter of an operation.
 struct Param<'a> {
@@ -161,7 +161,7 @@ pub(crate) fn diff<'a>(ctx: &mut Ctx<'a>, op: &OpKey, old: &OpSide<'a>, new: &Op
             ctx.emit(&rules::REQUEST_PARAMETER_TYPE_CHANGED, false, op, sn.pointer, message);
             continue;
         }
-        let received = ctx.role == crate::Role::Callbacks;
+        let received = ctx.role == Role::Callbacks;
         let (added, removed) = (
             &rules::REQUEST_PARAMETER_ENUM_VALUE_ADDED,
             &rules::REQUEST_PARAMETER_ENUM_VALUE_REMOVED,

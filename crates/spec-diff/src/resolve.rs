@@ -2,7 +2,7 @@
 
 use openapiv3::{Components, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema};
 
-use crate::{DiffError, escape};
+use crate::change::{DiffError, escape};
 
 /// Something found in a document, with where it is.
 pub(crate) struct Found<'a, T> {

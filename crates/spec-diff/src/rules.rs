@@ -12,7 +12,7 @@
 //! for unknown fields (`additionalProperties` present and not `false`), or a
 //! value that is no longer an enum at all (a plain `String` accepts anything).
 
-use crate::{Level, Role};
+use crate::change::{Level, Role};
 
 /// One rule: an oasdiff id and how bad it is for each role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,11 +9,12 @@ use std::collections::HashSet;
 
 use openapiv3::Schema;
 
+use crate::change::{DiffError, OpKey, Role};
 use crate::checks::{PatternRules, enum_changes, pattern_change};
+use crate::context::Ctx;
 use crate::resolve::{Found, Resolver, SchemaRef};
 use crate::rules::{self, Rule};
 use crate::view::{Child, View};
-use crate::{Ctx, DiffError, OpKey, Role};
 
 /// How deep a walk goes through inline schemas before giving up.
 const MAX_DEPTH: usize = 64;

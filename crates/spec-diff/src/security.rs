@@ -3,9 +3,9 @@
 
 use openapiv3::SecurityRequirement;
 
-use crate::operations::OpSide;
+use crate::change::OpKey;
+use crate::context::{Ctx, OpSide};
 use crate::rules::{self, Rule};
-use crate::{Ctx, OpKey};
 
 /// Requirements as comparable strings: `api-key`, `oauth [read, write]`,
 /// `a + b` for schemes needed together, `anonymous` for `{}`.

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use openapiv3::{AdditionalProperties, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 
+use crate::change::{DiffError, escape};
 use crate::resolve::{Resolver, SchemaRef};
-use crate::{DiffError, escape};
 
 /// A child schema and its pointer, not resolved yet.
 pub(crate) struct Child<'a> {

@@ -270,7 +270,7 @@ const MOST_ATTEMPTS_UNANSWERED: usize = 10;
 
 /// Workers sending callbacks (by index into a shared list) until the queue
 /// is empty or they are stopped. Each callback is attempted once, or again
-/// later when it got no answer at all (see [`MOST_ATTEMPTS_UNANSWERED`]).
+/// later when it got no answer at all (see `MOST_ATTEMPTS_UNANSWERED`).
 pub struct Load {
     ledger: Arc<Mutex<Ledger>>,
     acknowledged: Arc<AtomicUsize>,

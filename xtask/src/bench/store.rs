@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use super::Run;
+use super::wrk::Run;
 
 /// The store a `--database` URL names.
 pub enum StoreDb {
