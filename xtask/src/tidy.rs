@@ -13,7 +13,9 @@
 //!   to say itself, or names a section of `docs/architecture.md`;
 //! * no `#[path = ...]` attribute reaches out of its own package;
 //! * no Rust file is longer than [`MAX_LINES`] lines, except generated code
-//!   and the few files in [`LONG_FILES_ALLOWED`].
+//!   and the few files in [`LONG_FILES_ALLOWED`];
+//! * no crate's top-level modules import each other in a circle
+//!   ([`imports`]).
 //!
 //! Each check lists every violation as `file:line: what to do`.
 
@@ -23,6 +25,8 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
 use crate::workspace_root;
+
+mod imports;
 
 /// The longest a Rust file may be.
 const MAX_LINES: usize = 600;
@@ -285,6 +289,44 @@ fn rust_files_stay_short() {
         }
     }
     report(&format!("No Rust file is over {MAX_LINES} lines:"), &violations);
+}
+
+#[test]
+fn no_crate_has_an_import_circle() {
+    let files = files();
+    let mut sources: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for file in files.iter().filter(|file| file.is_rust()) {
+        let Some((package, relative)) = file
+            .path
+            .split_once("src/")
+            .filter(|(package, _)| package.is_empty() || package.ends_with('/'))
+        else {
+            continue;
+        };
+        if relative.starts_with("bin/") {
+            continue; // each one a crate of its own
+        }
+        let text = file.text.clone().unwrap_or_default();
+        sources
+            .entry(package.to_string())
+            .or_default()
+            .push((relative.to_string(), text));
+    }
+    let violations: Vec<String> = sources
+        .iter()
+        .flat_map(|(package, files)| {
+            imports::circles(&imports::module_graph(files))
+                .into_iter()
+                .map(move |circle| {
+                    format!(
+                        "{package}src: {}: move what they share into a module that imports none of them \
+                     (say `context.rs`)",
+                        circle.join(" -> ")
+                    )
+                })
+        })
+        .collect();
+    report("No crate's modules import each other in a circle:", &violations);
 }
 
 #[test]
