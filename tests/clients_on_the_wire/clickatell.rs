@@ -7,8 +7,9 @@ use smsgate::clickatell::one_api_callbacks as one_api;
 use smsgate::clickatell::sms_api as clickatell_sms;
 use smsgate::clickatell::sms_callbacks;
 
-use crate::exchange::{Payload, exchange, strings, typed};
+use crate::exchange::{exchange, strings, typed};
 use crate::key;
+use crate::spec_operation::Payload;
 
 // ---------------------------------------------------------------------------
 // Clickatell SMS API

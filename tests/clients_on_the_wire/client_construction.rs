@@ -5,10 +5,10 @@ use serde_json::json;
 use smsgate::Credentials;
 use smsgate::clearline::sms_api as clearline_sms;
 
-use crate::exchange::{Payload, exchange, typed};
+use crate::exchange::{exchange, typed};
 use crate::key;
 use crate::key_carrying_calls::key_carrying_calls;
-use crate::spec_operation::{Placement, SpecOperation};
+use crate::spec_operation::{Payload, Placement, SpecOperation};
 use crate::support::capture_server::CaptureServer;
 
 #[tokio::test]

@@ -8,16 +8,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Sent;
-use crate::spec_operation::SpecOperation;
+use crate::spec_operation::{Payload, SpecOperation};
 use crate::support::capture_server::{CaptureServer, CapturedRequest};
-
-/// What a call was given beyond what the spec fixes.
-pub enum Payload {
-    /// A JSON body, as it must appear on the wire.
-    Json(Value),
-    /// Query parameters (besides the key), as they must decode.
-    Query(Vec<(&'static str, String)>),
-}
 
 /// Calls operation `operation_id` of `api` through `send` (which builds its
 /// client on the base URL it is given) against a capture server answering

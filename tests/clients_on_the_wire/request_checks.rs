@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use crate::KEY;
-use crate::exchange::{Payload, strings};
-use crate::spec_operation::SpecOperation;
+use crate::exchange::strings;
+use crate::spec_operation::{Payload, SpecOperation};
 use crate::support::capture_server::CapturedRequest;
 
 /// A request as the spec wants it for `operation_id` of the Clickatell SMS

@@ -6,8 +6,9 @@ use smsgate::clearline::callbacks as clearline_callbacks;
 use smsgate::clearline::sms_api as clearline_sms;
 use smsgate::smarthive::callbacks as smarthive;
 
-use crate::exchange::{Payload, exchange, typed};
+use crate::exchange::{exchange, typed};
 use crate::key;
+use crate::spec_operation::Payload;
 
 #[tokio::test]
 async fn smarthive_status_callback() {

@@ -1,12 +1,12 @@
 //! What an operation's spec says it sends, read from `openapi/<api>.json`
 //! by operationId: method and path, where the API key goes (the first apiKey
 //! scheme), the success status, the query parameters and whether it has a
-//! JSON body; and the checks of a captured request against it.
+//! JSON body; what a call was given beyond that (`Payload`); and the checks
+//! of a captured request against both.
 
 use serde_json::Value;
 
 use crate::KEY;
-use crate::exchange::Payload;
 use crate::support::capture_server::CapturedRequest;
 
 /// Where a security scheme puts the key.
@@ -14,6 +14,14 @@ use crate::support::capture_server::CapturedRequest;
 pub enum Placement {
     Header(String),
     Query(String),
+}
+
+/// What a call was given beyond what the spec fixes.
+pub enum Payload {
+    /// A JSON body, as it must appear on the wire.
+    Json(Value),
+    /// Query parameters (besides the key), as they must decode.
+    Query(Vec<(&'static str, String)>),
 }
 
 /// One operation of `openapi/<api>.json`, found by its operationId.
