@@ -1,8 +1,9 @@
-//! The receiver over HTTP, as providers and consumers see it: a real
-//! receiver per test on 127.0.0.1:0 with its own SQLite file and known
-//! secrets (`smsgate_test_support::receiver`), driven with plain HTTP requests and with the
-//! generated callback-role clients, and checked through the query API (and,
-//! where the contract is about what is stored, the SQLite file itself).
+//! The receiver over HTTP, as providers and consumers see it: a real receiver
+//! per test on 127.0.0.1:0 with its own SQLite file and known secrets
+//! (`smsgate_test_support::receiver`), driven with plain HTTP requests and
+//! with the generated callback-role clients, and checked through the query
+//! API (and, where the contract is about what is stored, the SQLite file
+//! itself).
 //!
 //! One test binary with a module per concern under `tests/http/`, so the
 //! suite links once:
