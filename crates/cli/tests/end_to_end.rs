@@ -22,7 +22,8 @@ use std::time::Duration;
 use serde_json::Value;
 use smsgate_receiver_api::views::{EventsPage, FeedEvent, MessageView};
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
-use smsgate_test_support::serve::{API_TOKEN, CALLBACK_SECRET, Served, serve_command};
+use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
+use smsgate_test_support::serve::{Served, serve_with_test_secrets};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -51,7 +52,7 @@ async fn send_to_the_hostile_simulator_and_every_message_reaches_its_final_statu
 }
 
 async fn run(dir: &Path, database: &str) {
-    let served = Served::start(serve_command(BIN.as_ref(), dir, database, &[]), dir.join("serve.log")).await;
+    let served = Served::start_async(serve_with_test_secrets(BIN.as_ref(), dir, database, &[])).await;
     let (_simulator, simulator_base) = simulate(&served.callback_base, dir).await;
 
     let mut sent = send_csv(dir, &simulator_base, database).await;
@@ -152,7 +153,7 @@ async fn run(dir: &Path, database: &str) {
         }
     }
     assert_eq!(counted, expected_feed, "the feed carries every stored event once");
-    served.kill9().await;
+    served.kill9();
 }
 
 /// Starts `smsgate simulate` with every hostile knob on, calling back

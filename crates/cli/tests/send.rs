@@ -3,16 +3,11 @@
 //! shapes, its exit codes, its messages for bad input, and that the key
 //! never shows, whatever goes wrong.
 
-/// Shared with the library's tests, which use all of it.
-#[allow(dead_code)]
-#[path = "../../send/tests/support/peer.rs"]
-mod peer;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use peer::{Peer, Reply};
 use serde_json::{Value, json};
+use smsgate_test_support::provider_peer::{Peer, Reply};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smsgate");
 const KEY: &str = "cli-key-8d21e7";

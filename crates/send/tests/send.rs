@@ -2,8 +2,6 @@
 //! where the key goes, how answers and failures are read, retries, bulk
 //! batches, pacing, resuming a run, and recording in the store.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +13,7 @@ use smsgate_send::results::{Results, State};
 use smsgate_send::retry::RetryPolicy;
 use smsgate_send::rows::{Row, read_csv};
 use smsgate_send::{Gateway, GatewayConfig, Outgoing, Progress, Route, Sender, Sent, Summary};
-use support::peer::{Peer, Reply};
+use smsgate_test_support::provider_peer::{Peer, Reply};
 
 const KEY: &str = "test-key-5f3a9c";
 

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 use smsgate::clearline::sms_api::types::SendSmsRequest;
 use smsgate::clickatell::sms_api::types::{SendBulkMessageRequest, SendMessageRequest};
 use smsgate_simulator::Knobs;
+use smsgate_test_support::secrets::API_TOKEN;
 
-use crate::support::{API_KEY, API_TOKEN, Rig, eventually, get_json, http, simulator_for, until_accepted};
+use crate::support::{API_KEY, Rig, eventually, get_json, http, simulator_for, until_accepted};
 
 fn clickatell_request(to: &[&str], client_message_id: &str) -> SendMessageRequest {
     serde_json::from_value(json!({

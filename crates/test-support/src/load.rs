@@ -14,7 +14,7 @@ use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use serde_json::json;
 use tokio::task::JoinHandle;
 
-use crate::serve::CALLBACK_SECRET;
+use crate::secrets::CALLBACK_SECRET;
 
 /// One callback a provider sends, and the event the store must then hold.
 #[derive(Debug, Clone)]

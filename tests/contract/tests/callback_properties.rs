@@ -1,8 +1,8 @@
-//! The providers -> our receiver (DESIGN.md §8.2), property-based: for each
-//! of the eight callback operations, payloads generated from the schemas of
-//! its effective spec (the request body's, or the query parameters' for the
-//! GET callbacks) are sent through the generated callback-role client, with
-//! the callback secret as the spec's `token`, to a real receiver.
+//! The providers -> our receiver, property-based: for each of the eight
+//! callback operations, payloads generated from the schemas of its effective
+//! spec (the request body's, or the query parameters' for the GET callbacks)
+//! are sent through the generated callback-role client, with the callback
+//! secret as the spec's `token`, to a real receiver.
 //!
 //! Every one must be acknowledged (200 `{"status":"ok"}`) and stored. What
 //! "stored" means, per request:
@@ -30,10 +30,11 @@ use smsgate::clearline::callbacks as clearline;
 use smsgate::clickatell::{one_api_callbacks as one_api, sms_callbacks as sms};
 use smsgate::smarthive::callbacks as smarthive;
 use smsgate_callbacks::{Callback, Input, Route};
-use smsgate_contract_tests::receiver::TestReceiver;
+use smsgate_contract_tests::receiver::ThroughGeneratedClients;
 use smsgate_contract_tests::schema::{self, Properties};
 use smsgate_contract_tests::specs;
 use smsgate_normalize::StatusEvent;
+use smsgate_test_support::receiver::TestReceiver;
 
 /// Cases per operation: enough to cover optional fields both ways, quick in CI.
 const CASES: u32 = 16;
@@ -119,7 +120,7 @@ fn ack<A: Serialize, E: Debug>(result: Result<sms::ResponseValue<A>, sms::Error<
 
 /// Sends `payload` through the generated client of `op`.
 async fn send(receiver: &TestReceiver, op: Operation, payload: &Value) -> Result<Value, String> {
-    let base = receiver.base_url.as_str();
+    let base = receiver.callback_base.as_str();
     let key = receiver.callback_key();
     match op.operation_id {
         "sendGetSmsStatusCallback" => {
@@ -197,7 +198,7 @@ struct Stored {
 
 /// Sends one payload and checks it was acknowledged and stored (see the module doc).
 async fn check_case(receiver: &TestReceiver, op: Operation, payload: &Value) -> Result<Stored, TestCaseError> {
-    let api = receiver.api();
+    let api = receiver.api_client();
     let provider = op.route.provider().as_str();
     let ignored_metric = format!("provider=\"{provider}\"");
     let raw_before = receiver.raw_requests().len();
@@ -260,7 +261,7 @@ async fn check_case(receiver: &TestReceiver, op: Operation, payload: &Value) -> 
 
 /// Each status event and inbound message of `callback` is in the query API.
 async fn assert_visible(receiver: &TestReceiver, provider: &str, callback: &Callback) -> Result<(), TestCaseError> {
-    let api = receiver.api();
+    let api = receiver.api_client();
     for event in &callback.status {
         if matches!(event.message_id.as_str(), "." | "..") {
             // No HTTP path carries `.` or `..` as a segment: URL parsers
@@ -271,7 +272,7 @@ async fn assert_visible(receiver: &TestReceiver, provider: &str, callback: &Call
             proptest::prop_assert!(found, "event {event:?} not in /v1/events");
             continue;
         }
-        let view = receiver.message(provider, &event.message_id).await;
+        let view = receiver.message_view(provider, &event.message_id).await;
         let view = view.ok_or_else(|| TestCaseError::fail(format!("message {:?} not stored", event.message_id)))?;
         let found = view["events"]
             .as_array()

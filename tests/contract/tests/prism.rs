@@ -1,9 +1,9 @@
-//! Our clients -> the providers (DESIGN.md §8.1, §8.4): every provider-role
-//! operation of our generated clients, with a realistic request, against
-//! Prism mocking the effective spec in validating mode (`prism mock
-//! --errors`). A request passes only with the spec's success status, no
-//! `sl-violations` header and no violation in Prism's log; the client must
-//! also read Prism's spec-shaped answer into its types.
+//! Our clients -> the providers: every provider-role operation of our
+//! generated clients, with a realistic request, against Prism mocking the
+//! effective spec in validating mode (`prism mock --errors`). A request
+//! passes only with the spec's success status, no `sl-violations` header and
+//! no violation in Prism's log; the client must also read Prism's spec-shaped
+//! answer into its types.
 //!
 //! `prism_catches_drift` shows the check can fail: a client whose key is
 //! missing, and our client against a copy of the spec whose required field

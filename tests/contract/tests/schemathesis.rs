@@ -1,15 +1,16 @@
-//! External tool, providers' side (DESIGN.md §8.4): schemathesis (PyPI)
-//! against a real receiver with each vendored callback spec, as a provider
-//! would call it: Basic auth whose password is the callback secret (one of
-//! the specs' two security schemes). It must find no 5xx, no status the spec
-//! does not document, and every response (the `{"status":"ok"}` ack) must
-//! conform to the spec's schema, content type and headers.
+//! External tool, providers' side: schemathesis (PyPI) against a real
+//! receiver with each vendored callback spec, as a provider would call it:
+//! Basic auth whose password is the callback secret (one of the specs' two
+//! security schemes). It must find no 5xx, no status the spec does not
+//! document, and every response (the `{"status":"ok"}` ack) must conform to
+//! the spec's schema, content type and headers.
 //!
 //! One check is left out, on purpose: `negative_data_rejection` expects a
 //! body the schema forbids to be refused with a 4xx, but the receiver's
-//! contract is the opposite (DESIGN.md §4): an authenticated callback it
-//! cannot read is quarantined and acknowledged, because a provider's retry
-//! would not fix it and refusing it would lose it. Every other check runs.
+//! contract is the opposite (`docs/architecture.md`, "Receiver contract"): an
+//! authenticated callback it cannot read is quarantined and acknowledged,
+//! because a provider's retry would not fix it and refusing it would lose it.
+//! Every other check runs.
 //!
 //! The receiver's 401 (wrong secret) and 413 (body over the limit) are not in
 //! the vendored specs, and need not be: with the secret, schemathesis gets
@@ -29,8 +30,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use smsgate_contract_tests::receiver::{API_TOKEN, CALLBACK_SECRET, TestReceiver};
 use smsgate_contract_tests::{specs, tools};
+use smsgate_test_support::receiver::TestReceiver;
+use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 
 /// Cases per operation in the fuzzing phase (the coverage phase adds its own).
 const MAX_EXAMPLES: &str = "20";
@@ -85,7 +87,13 @@ async fn callback_spec_passes(api: &str) {
     let receiver = TestReceiver::start().await;
     let auth = basic_auth();
     let args = ["--auth", &auth, "--exclude-checks", "negative_data_rejection"];
-    let run = run(&schemathesis, &specs::effective_path(api), &receiver.base_url, &args).await;
+    let run = run(
+        &schemathesis,
+        &specs::effective_path(api),
+        &receiver.callback_base,
+        &args,
+    )
+    .await;
     assert!(run.passed, "{api}: schemathesis found problems:\n{}", run.output);
     assert!(
         !receiver.raw_requests().is_empty(),
@@ -127,7 +135,7 @@ async fn schemathesis_catches_drift() {
     std::fs::write(drifted.path(), serde_json::to_vec(&spec).unwrap()).expect("the drifted spec is written");
     let auth = basic_auth();
     let args = ["--auth", &auth, "--exclude-checks", "negative_data_rejection"];
-    let run = run(&schemathesis, drifted.path(), &receiver.base_url, &args).await;
+    let run = run(&schemathesis, drifted.path(), &receiver.callback_base, &args).await;
     assert!(
         !run.passed,
         "schemathesis missed an ack without `receivedAt`:\n{}",
@@ -140,7 +148,7 @@ async fn schemathesis_catches_drift() {
 /// with the bearer token. `positive_data_acceptance` is left out: `after` is
 /// an opaque cursor the API issued, which the document can only call a
 /// string; any other string is rightly a 400 saying what is allowed
-/// (DESIGN.md §7), and schemathesis would count that as a valid request
+/// (`docs/architecture.md`, "Query API"), and schemathesis would count that as a valid request
 /// refused.
 #[tokio::test(flavor = "multi_thread")]
 async fn query_api_matches_its_document() {
@@ -156,7 +164,7 @@ async fn query_api_matches_its_document() {
         "--exclude-checks",
         "positive_data_acceptance",
     ];
-    let run = run(&schemathesis, &spec, &receiver.base_url, &args).await;
+    let run = run(&schemathesis, &spec, &receiver.callback_base, &args).await;
     assert!(
         run.passed,
         "the query API: schemathesis found problems:\n{}",

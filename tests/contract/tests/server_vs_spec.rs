@@ -1,7 +1,7 @@
-//! Server <-> spec (DESIGN.md §8.3): the receiver's OpenAPI document,
-//! generated from its dropshot trait, compared with each vendored callback
-//! spec by our diff engine (`smsgate-spec-diff`), in both directions; no
-//! error-level (breaking) difference either way.
+//! Server <-> spec: the receiver's OpenAPI document, generated from its
+//! dropshot trait, compared with each vendored callback spec by our diff
+//! engine (`smsgate-spec-diff`), in both directions; no error-level
+//! (breaking) difference either way.
 //!
 //! - vendored -> ours, judged for the provider as a client of our server
 //!   (`Role::Provider`): nothing the provider relies on is gone or

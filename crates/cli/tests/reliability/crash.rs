@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use smsgate_test_support::load::{self, Load, Target};
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
-use smsgate_test_support::serve::{Served, serve_command};
+use smsgate_test_support::serve::{Served, serve_with_test_secrets};
 
 use crate::check::{bin, retry_until_acknowledged, store_holds_every_acknowledged_event};
 
@@ -24,13 +24,8 @@ const PROGRESS: Duration = Duration::from_secs(120);
 
 async fn kill_restart_and_check(scenario: &str, dir: &std::path::Path, database: &str) {
     let callbacks = Arc::new(load::callbacks("crash", MESSAGES));
-    let start = |n: usize| {
-        Served::start(
-            serve_command(bin(), dir, database, &[]),
-            dir.join(format!("serve-{n}.log")),
-        )
-    };
-    let mut served = start(0).await;
+    let start = || Served::start_async(serve_with_test_secrets(bin(), dir, database, &[]));
+    let mut served = start().await;
     let target = Target::new(&served.callback_base);
     let load = Load::start(&target, callbacks.clone(), (0..callbacks.len()).collect(), WORKERS);
     for kill in 1..=KILLS {
@@ -39,14 +34,14 @@ async fn kill_restart_and_check(scenario: &str, dir: &std::path::Path, database:
             "{scenario}: only {} acknowledged before kill {kill}",
             load.acknowledged()
         );
-        served.kill9().await;
-        served = start(kill).await;
+        served.kill9();
+        served = start().await;
         target.set(&served.callback_base);
     }
     let mut ledger = load.finish().await;
     retry_until_acknowledged(scenario, &target, &callbacks, &mut ledger).await;
     // The last one dies too, before the store is read.
-    served.kill9().await;
+    served.kill9();
     let figures = store_holds_every_acknowledged_event(scenario, database, &callbacks, &ledger).await;
     assert_eq!(figures.sent, callbacks.len());
     assert_eq!(

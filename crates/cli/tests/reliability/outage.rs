@@ -21,7 +21,7 @@ use std::sync::Arc;
 use smsgate_test_support::load::{self, Callback, Ledger, Load, Outcome, Target};
 use smsgate_test_support::postgres::{PgSchema, postgres_url, server_address, url_through};
 use smsgate_test_support::proxy::FaultProxy;
-use smsgate_test_support::serve::{Served, serve_command};
+use smsgate_test_support::serve::{Served, serve_with_test_secrets};
 
 use crate::check::{bin, retry_until_acknowledged, store_holds_every_acknowledged_event};
 
@@ -159,14 +159,10 @@ async fn postgres_unreachable_mid_load_gets_only_503s_and_everything_is_stored_a
     let through_proxy = format!("{}?connect_timeout=1", url_through(&url, proxy.port));
     let database = schema.database_url(&through_proxy);
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        serve_command(bin(), dir.path(), &database, &[]),
-        dir.path().join("serve.log"),
-    )
-    .await;
+    let served = Served::start_async(serve_with_test_secrets(bin(), dir.path(), &database, &[])).await;
     let scenario = "outage, PostgreSQL unreachable";
     let (callbacks, ledger) = outage_and_recovery(scenario, &served, Fault::PostgresUnreachable(proxy)).await;
-    served.kill9().await;
+    served.kill9();
     check(scenario, &schema.database_url(&url), &callbacks, &ledger).await;
 }
 
@@ -201,11 +197,7 @@ async fn sqlite_disk_full_mid_load_gets_only_503s_and_everything_is_stored_after
         script,
         mount_arg,
     ];
-    let served = Served::start(
-        serve_command(bin(), dir.path(), &database, &wrapper),
-        dir.path().join("serve.log"),
-    )
-    .await;
+    let served = Served::start_async(serve_with_test_secrets(bin(), dir.path(), &database, &wrapper)).await;
     // The tmpfs as the test sees it: through the receiver's own root.
     let inside = PathBuf::from(format!("/proc/{}/root", served.pid())).join(mount.strip_prefix("/").unwrap());
     let scenario = "outage, SQLite disk full";
@@ -221,7 +213,7 @@ async fn sqlite_disk_full_mid_load_gets_only_503s_and_everything_is_stored_after
             std::fs::copy(inside.join(file), copy.join(file)).expect("the database file copies");
         }
     }
-    served.kill9().await;
+    served.kill9();
     check(
         scenario,
         &format!("sqlite:{}", copy.join("smsgate.db").display()),

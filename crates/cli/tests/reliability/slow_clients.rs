@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smsgate_test_support::load::{self, Load, Outcome, Target};
-use smsgate_test_support::serve::{CALLBACK_SECRET, Served, serve_command};
+use smsgate_test_support::secrets::CALLBACK_SECRET;
+use smsgate_test_support::serve::{Served, serve_with_test_secrets};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -24,11 +25,7 @@ const TICK: Duration = Duration::from_millis(20);
 async fn a_trickling_body_and_hundreds_of_idle_connections_do_not_stop_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("smsgate.db").display());
-    let served = Served::start(
-        serve_command(bin(), dir.path(), &database, &[]),
-        dir.path().join("serve.log"),
-    )
-    .await;
+    let served = Served::start_async(serve_with_test_secrets(bin(), dir.path(), &database, &[])).await;
     let address = served.callback_base.trim_start_matches("http://").to_string();
 
     // Hundreds of connections: a third send half a request's header.
@@ -98,7 +95,7 @@ async fn a_trickling_body_and_hundreds_of_idle_connections_do_not_stop_the_other
         "slow clients: {IDLE} idle connections and 1 trickling body open; 20 /healthz and {trickled} callbacks answered meanwhile"
     );
     drop(idle);
-    served.kill9().await;
+    served.kill9();
     store_holds_every_acknowledged_event("slow clients", &database, &callbacks, &ledger).await;
 }
 
@@ -106,9 +103,9 @@ async fn a_trickling_body_and_hundreds_of_idle_connections_do_not_stop_the_other
 async fn a_body_stalled_past_the_body_timeout_gets_408_and_nothing_of_it_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("smsgate.db").display());
-    let mut command = serve_command(bin(), dir.path(), &database, &[]);
+    let mut command = serve_with_test_secrets(bin(), dir.path(), &database, &[]);
     command.args(["--body-timeout", "1"]);
-    let served = Served::start(command, dir.path().join("serve.log")).await;
+    let served = Served::start_async(command).await;
     let address = served.callback_base.trim_start_matches("http://").to_string();
 
     // Half of a callback's body, then nothing.
@@ -137,7 +134,7 @@ async fn a_body_stalled_past_the_body_timeout_gets_408_and_nothing_of_it_is_stor
     let target = Target::new(&served.callback_base);
     let ledger = Load::start(&target, callbacks.clone(), vec![stalled], 1).finish().await;
     assert!(ledger.unacknowledged().is_empty(), "{:?}", ledger.tally());
-    served.kill9().await;
+    served.kill9();
     let figures = store_holds_every_acknowledged_event("stalled body", &database, &callbacks, &ledger).await;
     assert_eq!(figures.stored, 1, "the retry, once");
     // Half a body would have been kept raw as unparseable, had it been read.

@@ -7,9 +7,11 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use smsgate_test_support::receiver::{Options, TestReceiver, metric, send};
+use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{API_TOKEN, CALLBACK_SECRET, Options, Receiver, metric, one_api_status, send};
 
 /// A valid body for each POST route, and a valid query for each GET route.
 fn valid_post(path: &str) -> Value {
@@ -40,7 +42,7 @@ fn basic(user: &str, password: &str) -> String {
 
 #[tokio::test]
 async fn the_token_in_the_query_is_accepted_on_every_route() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     for path in POST_ROUTES {
         r.post_json(path, &valid_post(path)).await.assert_ack();
     }
@@ -57,7 +59,7 @@ async fn the_token_in_the_query_is_accepted_on_every_route() {
 
 #[tokio::test]
 async fn basic_auth_with_the_secret_as_password_is_accepted() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     for (i, path) in POST_ROUTES.into_iter().enumerate() {
         let user = ["clickatell", "", "provider", "x", "smarthive", "clearline"][i];
         let reply = send(
@@ -93,7 +95,7 @@ async fn basic_auth_with_the_secret_as_password_is_accepted() {
 }
 
 /// Requests that must all get 401 and store nothing.
-fn unauthorized_attempts(r: &Receiver) -> Vec<(String, reqwest::RequestBuilder)> {
+fn unauthorized_attempts(r: &TestReceiver) -> Vec<(String, reqwest::RequestBuilder)> {
     let mut attempts = Vec::new();
     for path in POST_ROUTES {
         let body = valid_post(path).to_string();
@@ -148,7 +150,7 @@ fn unauthorized_attempts(r: &Receiver) -> Vec<(String, reqwest::RequestBuilder)>
 
 #[tokio::test]
 async fn a_wrong_or_missing_secret_is_401_and_nothing_is_stored() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let attempts = unauthorized_attempts(&r);
     let count = attempts.len();
     for (what, request) in attempts {
@@ -178,7 +180,7 @@ async fn a_wrong_or_missing_secret_is_401_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn route_checks_come_before_auth_and_store_nothing() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let token = [("token", CALLBACK_SECRET)];
     let cases = [
         (Method::POST, "/client-callback/no-such-route", StatusCode::NOT_FOUND),
@@ -209,7 +211,7 @@ async fn route_checks_come_before_auth_and_store_nothing() {
 
 #[tokio::test]
 async fn the_secret_is_never_stored_with_the_raw_request() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     // Quarantined (not JSON), with the token between two other parameters.
     let reply = send(
         r.http
@@ -261,7 +263,7 @@ async fn the_secret_is_never_stored_with_the_raw_request() {
 #[tokio::test]
 async fn a_secret_with_reserved_characters_works_percent_encoded_and_as_a_basic_password() {
     let secret = "p+s/s=w&r:d%?#x";
-    let r = Receiver::start_with(Options {
+    let r = TestReceiver::start_with(Options {
         callback_secret: secret.to_string(),
         ..Options::default()
     })
@@ -297,7 +299,7 @@ async fn a_secret_with_reserved_characters_works_percent_encoded_and_as_a_basic_
 
 #[tokio::test]
 async fn the_query_api_wants_its_bearer_token() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     r.post_json(ONE_API_STATUS, &valid_post(ONE_API_STATUS))
         .await
         .assert_ack();

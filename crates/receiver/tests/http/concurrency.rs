@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use smsgate_test_support::receiver::TestReceiver;
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{Receiver, one_api_status};
 
 const WRITERS: usize = 4;
 const PER_WRITER: usize = 50;
@@ -56,7 +57,7 @@ fn key(event: &Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_polling_consumer_sees_every_event_once_while_writers_write() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let expected: BTreeSet<String> = (0..WRITERS)
         .flat_map(|w| (0..PER_WRITER).map(move |i| callback(w, i).2))
         .collect();

@@ -2,9 +2,10 @@
 //! time), and `/metrics` counts the duplicates per provider.
 
 use serde_json::json;
+use smsgate_test_support::receiver::{TestReceiver, metric};
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{Receiver, metric, one_api_status};
 
 fn duplicates(metrics: &str, provider: &str) -> Option<f64> {
     metric(
@@ -24,7 +25,7 @@ fn callbacks(metrics: &str, provider: &str, outcome: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn the_same_callback_three_times_is_one_event_and_two_duplicates() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let body = one_api_status("dup-1", 5, "DEVICE_ACK", 1_700_000_000_000);
     for _ in 0..3 {
         r.post_json(ONE_API_STATUS, &body).await.assert_ack();
@@ -48,7 +49,7 @@ async fn the_same_callback_three_times_is_one_event_and_two_duplicates() {
 
 #[tokio::test]
 async fn retries_of_every_provider_are_stored_once() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let smarthive = json!({"msg_id": "sh-1", "status": "DELIVRD", "dlr_code": "000", "timestamp": "202311042057"});
     let clearline = json!({"messageId": "cl-1", "deliveryStatus": "DeliveredFailed",
                            "externalDeliveryStatus": "Failed", "reasonText": "Absent subscriber"});
@@ -112,7 +113,7 @@ async fn retries_of_every_provider_are_stored_once() {
 
 #[tokio::test]
 async fn events_that_differ_are_not_duplicates() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     // ClearLine sends no time: every status field tells events apart.
     for reason in ["Absent subscriber", "Network error"] {
         let body = json!({"messageId": "cl-2", "deliveryStatus": "DeliveredFailed",
@@ -155,7 +156,7 @@ async fn events_that_differ_are_not_duplicates() {
 
 #[tokio::test]
 async fn the_same_event_twice_in_one_body_is_stored_once() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let update =
         json!({"messageId": "twice", "statusCode": 5, "status": "DEVICE_ACK", "timestamp": 1_700_000_000_000_i64});
     let body = json!({"event": {"messageStatusUpdate": [update, update,

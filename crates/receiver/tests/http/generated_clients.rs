@@ -7,8 +7,8 @@ use smsgate::ApiKey;
 use smsgate::clearline::callbacks as clearline;
 use smsgate::clickatell::{one_api_callbacks as one_api, sms_callbacks as sms};
 use smsgate::smarthive::callbacks as smarthive;
-
-use crate::support::{API_TOKEN, CALLBACK_SECRET, Receiver};
+use smsgate_test_support::receiver::TestReceiver;
+use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 
 fn key() -> ApiKey {
     ApiKey::new(CALLBACK_SECRET).expect("a valid key")
@@ -16,7 +16,7 @@ fn key() -> ApiKey {
 
 #[tokio::test]
 async fn every_callback_operation_through_its_generated_client() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let base = r.callback_base.as_str();
 
     // Clickatell SMS: status and reply, each as GET and as POST.
@@ -178,7 +178,7 @@ async fn every_callback_operation_through_its_generated_client() {
 
 #[tokio::test]
 async fn a_generated_client_with_a_wrong_key_gets_401() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let client = clearline::Client::with_api_key(&r.callback_base, ApiKey::new("not-the-secret").unwrap());
     let delivery = clearline::types::DeliveryStatusCallback::builder().message_id(Some("x".to_string()));
     let error = client

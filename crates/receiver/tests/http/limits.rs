@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use smsgate_test_support::receiver::{Options, REQUEST_TIMEOUT, TestReceiver, metric, send};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::routes::*;
-use crate::support::{Options, REQUEST_TIMEOUT, Receiver, metric, send};
 
 const LIMIT: usize = 1024;
 
@@ -38,8 +38,8 @@ fn chunked(bytes: Vec<u8>, chunk: usize) -> reqwest::Body {
     reqwest::Body::wrap_stream(futures::stream::iter(chunks))
 }
 
-async fn small_receiver() -> Receiver {
-    Receiver::start_with(Options {
+async fn small_receiver() -> TestReceiver {
+    TestReceiver::start_with(Options {
         body_limit: LIMIT,
         ..Options::default()
     })
@@ -124,7 +124,7 @@ async fn auth_is_checked_before_the_size() {
 
 #[tokio::test]
 async fn the_default_limit_is_one_mebibyte_not_dropshots_1024_bytes() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     const MIB: usize = 1024 * 1024;
     r.post(SMARTHIVE_STATUS, report_of_size("eight-kib", 8 * 1024))
         .await
@@ -146,7 +146,7 @@ async fn the_default_limit_is_one_mebibyte_not_dropshots_1024_bytes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_still_incomplete_after_the_timeout_is_408_and_nothing_is_stored() {
-    let r = Receiver::start_with(Options {
+    let r = TestReceiver::start_with(Options {
         body_timeout: Duration::from_millis(500),
         ..Options::default()
     })

@@ -3,13 +3,15 @@
 //! only.
 
 use reqwest::StatusCode;
+use smsgate_test_support::receiver::{Options, TestReceiver, send};
+use smsgate_test_support::secrets::API_TOKEN;
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{API_TOKEN, Options, Receiver, one_api_status, send};
 
 #[tokio::test]
 async fn callbacks_and_the_query_api_on_separate_listeners() {
-    let r = Receiver::start_with(Options {
+    let r = TestReceiver::start_with(Options {
         separate_api: true,
         ..Options::default()
     })

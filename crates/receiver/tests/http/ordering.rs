@@ -1,5 +1,6 @@
 //! A message's status never moves backwards, and the final state does not
-//! depend on the order events arrive in (DESIGN.md section 5).
+//! depend on the order events arrive in (the precedence of
+//! `docs/architecture.md`, "Statuses and precedence").
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -7,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Value, json};
+use smsgate_test_support::receiver::TestReceiver;
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{Receiver, one_api_status};
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -41,7 +43,7 @@ fn update(message: &str, status: &str, at: i64) -> Value {
 /// and the status and `status_at` it must end with.
 type Case = (&'static str, &'static [(&'static str, i64)], &'static str, i64);
 
-async fn send_all(r: &Receiver, message: &str, sequence: &[(&str, i64)]) {
+async fn send_all(r: &TestReceiver, message: &str, sequence: &[(&str, i64)]) {
     for (status, at) in sequence {
         r.post_json(ONE_API_STATUS, &update(message, status, *at))
             .await
@@ -50,7 +52,7 @@ async fn send_all(r: &Receiver, message: &str, sequence: &[(&str, i64)]) {
 }
 
 /// `(status, status_at)` of a message.
-async fn state(r: &Receiver, message: &str) -> (String, Value) {
+async fn state(r: &TestReceiver, message: &str) -> (String, Value) {
     let view = r.message("clickatell", message).await;
     (view["status"].as_str().unwrap().to_string(), view["status_at"].clone())
 }
@@ -72,7 +74,7 @@ fn permutations(n: usize) -> Vec<Vec<usize>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_arrival_order_of_accepted_sent_delivered_read_ends_read() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let lifecycle = [
         ("accepted", T0),
         ("sent", T0 + 1_000),
@@ -116,7 +118,7 @@ async fn every_arrival_order_of_accepted_sent_delivered_read_ends_read() {
 
 #[tokio::test]
 async fn within_the_failure_family_the_later_provider_time_wins() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let cases: [Case; 4] = [
         (
             "fail-1",
@@ -153,7 +155,7 @@ async fn within_the_failure_family_the_later_provider_time_wins() {
 
 #[tokio::test]
 async fn delivered_beats_a_later_failure_and_a_late_sent_changes_nothing() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let cases: [Case; 6] = [
         (
             "dlv-1",
@@ -200,17 +202,17 @@ async fn delivered_beats_a_later_failure_and_a_late_sent_changes_nothing() {
     }
 }
 
-/// DESIGN.md section 5: "within the failure family the later provider
+/// Read literally, the rule "within the failure family the later provider
 /// timestamp wins, ties and missing timestamps broken by a fixed order of the
-/// statuses". Read literally for one missing time, that is no order at all:
-/// rejected@5 beats expired@3 (time), expired@3 beats undelivered@- (fixed
-/// order), undelivered@- beats rejected@5 (fixed order), so the result would
+/// statuses" gives no order at all when one time is missing: rejected@5
+/// beats expired@3 (time), expired@3 beats undelivered@- (fixed order),
+/// undelivered@- beats rejected@5 (fixed order), so the result would
 /// depend on arrival order. smsgate's precedence is a total order: a failure
 /// without a time ranks below every timed one; two without (or equal) times
 /// go by the fixed order. Either arrival order ends the same.
 #[tokio::test]
 async fn a_failure_with_a_time_beats_one_without() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let undelivered = update("untimed-1", "undelivered", T0 + 5);
     let mut cancelled = update("untimed-1", "cancelled", 0);
     cancelled["event"]["messageStatusUpdate"][0]
@@ -231,7 +233,7 @@ async fn a_failure_with_a_time_beats_one_without() {
 
 #[tokio::test]
 async fn status_at_is_the_earliest_time_of_the_current_status() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     send_all(
         &r,
         "at-1",
@@ -251,7 +253,7 @@ async fn status_at_is_the_earliest_time_of_the_current_status() {
 
 #[tokio::test]
 async fn clearline_failures_without_times_follow_the_fixed_order_whatever_the_arrival() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let failures = [
         ("Failed", "undelivered"),
         ("Expired", "expired"),
@@ -319,7 +321,7 @@ fn any_arrival_order_ends_in_the_state_the_rules_give() {
         .enable_all()
         .build()
         .unwrap();
-    let r = runtime.block_on(Receiver::start());
+    let r = runtime.block_on(TestReceiver::start());
     let event = (0..ONE_API.len(), 0i64..4);
     let case = prop::collection::vec(event, 1..7)
         .prop_flat_map(|events| {

@@ -1,4 +1,4 @@
-//! The receiver on PostgreSQL (DESIGN.md 6): while the server is gone a
+//! The receiver on PostgreSQL: while the server is gone a
 //! callback gets 503 with `Retry-After`, never a 2xx, and once it is back
 //! the receiver stores again by itself, the retry once. Runs when
 //! SMSGATE_TEST_POSTGRES_URL names a server (as `.ci/run` sets it); the
@@ -12,9 +12,10 @@ use reqwest::header::RETRY_AFTER;
 use smsgate_store::{PostgresOptions, PostgresStore};
 use smsgate_test_support::postgres::{PgSchema, postgres_url, server_address, url_through};
 use smsgate_test_support::proxy::FaultProxy;
+use smsgate_test_support::receiver::{Options, TestReceiver};
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{Options, Receiver, one_api_status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
@@ -35,7 +36,7 @@ async fn while_postgres_is_gone_callbacks_get_503_and_the_receiver_recovers() {
     )
     .await
     .unwrap();
-    let r = Receiver::start_on(Options::default(), Some(Arc::new(store))).await;
+    let r = TestReceiver::start_on(Options::default(), Some(Arc::new(store))).await;
     r.post_json(
         ONE_API_STATUS,
         &one_api_status("pg-1", 4, "SENT_TO_SUPPLIER", 1_700_000_000_000),

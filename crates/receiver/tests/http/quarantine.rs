@@ -4,13 +4,14 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
+use smsgate_test_support::receiver::{TestReceiver, metric, send};
 
+use crate::support::now_ms;
 use crate::support::routes::*;
-use crate::support::{Receiver, metric, now_ms, send};
 
 #[tokio::test]
 async fn unparseable_bodies_are_acknowledged_and_quarantined() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let non_utf8: &[u8] = b"\xff\xfe\x00{\"messageId\": \x80}";
     let cases: Vec<(&str, &str, Vec<u8>, &str, String)> = vec![
         // (route, provider, body, error contains, body as listed)
@@ -126,7 +127,7 @@ async fn unparseable_bodies_are_acknowledged_and_quarantined() {
 
 #[tokio::test]
 async fn a_get_callback_without_its_id_is_quarantined_too() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let reply = send(
         r.http
             .get(r.callback_url(SMS_REPLY))

@@ -4,13 +4,14 @@
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::json;
+use smsgate_test_support::receiver::{TestReceiver, send};
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{Receiver, one_api_status, send};
 
 #[tokio::test]
 async fn a_bad_limit_or_cursor_is_400_saying_what_is_allowed() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     for path in ["/v1/events", "/v1/inbound"] {
         for limit in ["0", "1001", "abc", "-1", "1.5", ""] {
             let reply = r.api(&format!("{path}?limit={limit}")).await;
@@ -41,7 +42,7 @@ async fn a_bad_limit_or_cursor_is_400_saying_what_is_allowed() {
 
 #[tokio::test]
 async fn paging_walks_every_event_once_in_commit_order() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     for i in 0..7 {
         r.post_json(
             ONE_API_STATUS,
@@ -111,7 +112,7 @@ async fn paging_walks_every_event_once_in_commit_order() {
 
 #[tokio::test]
 async fn an_empty_feed_and_inbound_paging() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let empty = r.api_json("/v1/events").await;
     assert_eq!(empty["events"], json!([]));
     let start = empty["next_cursor"].as_str().unwrap().to_string();
@@ -148,7 +149,7 @@ async fn an_empty_feed_and_inbound_paging() {
 
 #[tokio::test]
 async fn unknown_messages_and_providers_are_404() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     r.post_json(ONE_API_STATUS, &one_api_status("known", 5, "DEVICE_ACK", 1))
         .await
         .assert_ack();
@@ -168,7 +169,7 @@ async fn unknown_messages_and_providers_are_404() {
 
 #[tokio::test]
 async fn healthz_and_metrics_need_no_auth() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     r.post_json(SMARTHIVE_STATUS, &json!({"msg_id": "m-1", "status": "DELIVRD"}))
         .await
         .assert_ack();
@@ -197,7 +198,7 @@ async fn healthz_and_metrics_need_no_auth() {
 
 #[tokio::test]
 async fn the_default_page_is_100_events_and_the_largest_1000() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     // 101 events in one callback (a One API batch).
     let updates: Vec<_> = (0..101)
         .map(|i| json!({"messageId": format!("many-{i}"), "statusCode": 4, "timestamp": 1_700_000_000_000_i64 + i}))

@@ -5,13 +5,14 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::header::RETRY_AFTER;
+use smsgate_test_support::receiver::{TestReceiver, metric};
 
+use crate::support::one_api_status;
 use crate::support::routes::*;
-use crate::support::{Receiver, metric, one_api_status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_store_gets_503_with_retry_after_and_the_retry_is_stored_once() {
-    let r = Receiver::start().await;
+    let r = TestReceiver::start().await;
     let body = one_api_status("locked-1", 5, "DEVICE_ACK", 1_700_000_000_000);
 
     // Another connection holds the write lock of the SQLite file.

@@ -1,22 +1,20 @@
-//! A real receiver (SQLite in a temporary directory) and a simulator
-//! calling it back, per test, on 127.0.0.1:0; and the waiting and reading
-//! helpers the tests share. Callback retries are quick (20 ms doubling),
-//! every wait is bounded and polls, nothing asserts on timing.
-
-#![allow(dead_code)]
+//! A real receiver (the shared test receiver: SQLite in a temporary
+//! directory) and a simulator calling it back, per test, on 127.0.0.1:0; and
+//! the waiting and reading helpers the tests share. Callback retries are
+//! quick (20 ms doubling), every wait is bounded and polls, nothing asserts
+//! on timing.
 
 use std::future::Future;
 use std::time::Duration;
 
 use serde_json::Value;
 use smsgate::ApiKey;
-use smsgate_receiver::secrets::Secret;
-use smsgate_receiver::{Config as ReceiverConfig, Secrets};
 use smsgate_simulator::{Config, Knobs, RetryPolicy};
+use smsgate_test_support::receiver::TestReceiver;
+use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 
+/// The key the simulator's send API takes.
 pub const API_KEY: &str = "sim-Key_for-the-tests";
-pub const CALLBACK_SECRET: &str = "cb-S3cret_for-the-tests";
-pub const API_TOKEN: &str = "api-T0ken_for-the-tests";
 /// The longest any test waits for callbacks to arrive.
 pub const PATIENCE: Duration = Duration::from_secs(40);
 
@@ -38,37 +36,25 @@ pub fn http() -> reqwest::Client {
 
 /// A receiver and a simulator aimed at it.
 pub struct Rig {
-    pub receiver: smsgate_receiver::Running,
-    pub simulator: smsgate_simulator::Running,
+    /// Both run for as long as the rig: dropping one stops it.
+    _receiver: TestReceiver,
+    _simulator: smsgate_simulator::Running,
     /// `http://127.0.0.1:PORT` of the simulator.
     pub sim: String,
     /// `http://127.0.0.1:PORT` of the receiver.
     pub receiver_base: String,
-    _dir: tempfile::TempDir,
 }
 
 impl Rig {
     pub async fn start(knobs: Knobs, seed: u64) -> Rig {
-        let dir = tempfile::tempdir().unwrap();
-        let store = smsgate_store::open(&format!("sqlite:{}", dir.path().join("smsgate.db").display()))
-            .await
-            .expect("the store opens");
-        let config = ReceiverConfig::on("127.0.0.1:0".parse().unwrap());
-        let secrets = Secrets {
-            callback: Secret::new(CALLBACK_SECRET),
-            api: Secret::new(API_TOKEN),
-        };
-        let receiver = smsgate_receiver::start(&config, store, secrets)
-            .await
-            .expect("the receiver starts");
-        let receiver_base = format!("http://{}", receiver.callback_addr());
+        let receiver = TestReceiver::start().await;
+        let receiver_base = receiver.callback_base.clone();
         let simulator = simulator_for(&receiver_base, knobs, seed);
         Rig {
             sim: format!("http://{}", simulator.local_addr()),
-            receiver,
-            simulator,
+            _receiver: receiver,
+            _simulator: simulator,
             receiver_base,
-            _dir: dir,
         }
     }
 

@@ -1,6 +1,9 @@
 //! A local HTTP peer playing a provider's send API: it records every
 //! request, answers what the test's script says (by default, as the
 //! provider's spec documents a success), and counts requests per recipient.
+//!
+//! Shared by the send library's tests and the CLI's `smsgate send` tests,
+//! which run the same exchanges through the binary.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
