@@ -18,6 +18,7 @@
 //! | `messages_show` | one message from the query API and from the store |
 //! | `events_tail` | the feed once, `--after`, `--follow` |
 //! | `settings` | flag > `SMSGATE_*` > config file > default; bad input |
+//! | `production` | HTTPS and a certificate reloaded on SIGHUP, JSON logs |
 //! | `quarantine` | `quarantine list` and `replay` |
 //! | `help` | `--help` and `--version` |
 
@@ -32,6 +33,8 @@ mod events_tail;
 mod help;
 #[path = "cli/messages_show.rs"]
 mod messages_show;
+#[path = "cli/production.rs"]
+mod production;
 #[path = "cli/quarantine.rs"]
 mod quarantine;
 #[path = "cli/serve.rs"]

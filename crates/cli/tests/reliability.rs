@@ -12,6 +12,7 @@
 //! | module | what |
 //! |---|---|
 //! | `crash` | `kill -9` under load, restart on the same database, several times |
+//! | `drain` | SIGTERM under load: in-flight requests answered after their commit, exit 0 within the bound |
 //! | `outage` | the storage goes away mid-load (PostgreSQL unreachable, SQLite's disk full), then comes back |
 //! | `slow_clients` | a client trickling its body and hundreds of idle connections do not starve the others |
 
@@ -19,6 +20,8 @@
 mod check;
 #[path = "reliability/crash.rs"]
 mod crash;
+#[path = "reliability/drain.rs"]
+mod drain;
 #[path = "reliability/outage.rs"]
 mod outage;
 #[path = "reliability/slow_clients.rs"]

@@ -106,12 +106,17 @@ impl ChildProcess {
 
     /// Ctrl-C (SIGINT), then the exit status.
     pub fn interrupt(&mut self) -> ExitStatus {
-        let sent = Command::new("kill")
-            .args(["-INT", &self.pid().to_string()])
-            .status()
-            .expect("kill -INT runs");
-        assert!(sent.success(), "kill -INT failed");
+        self.signal("INT");
         self.wait(EXIT)
+    }
+
+    /// Sends the signal named `name` (`TERM`, `HUP`, ...), as `kill -NAME` does.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name} failed");
     }
 
     /// The process id (for `/proc/PID/...`).

@@ -136,6 +136,7 @@ impl TestReceiver {
             api_listen: options.separate_api.then_some(loopback),
             body_limit: options.body_limit,
             body_timeout: options.body_timeout,
+            tls: None,
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),

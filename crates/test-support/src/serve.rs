@@ -69,9 +69,9 @@ pub struct Served {
     pub banner: Vec<String>,
     /// (route path, full callback URL with `?token=`), in printed order.
     pub callbacks: Vec<(String, String)>,
-    /// `http://ADDR` of the callback routes.
+    /// `http://ADDR` (or `https://`) of the callback routes.
     pub callback_base: String,
-    /// `http://ADDR` of the query API (and /healthz, /metrics).
+    /// `http://ADDR` (or `https://`) of the query API (and /healthz, /metrics).
     pub api_base: String,
     /// The callback secret, as the printed URLs carry it.
     pub secret: String,
@@ -99,7 +99,11 @@ impl Served {
             }
         }
         let served = Served::from_banner(process, banner);
-        served.wait_healthy();
+        // Over HTTPS the test checks the listener itself, with the roots it
+        // trusts (the banner comes only once the listeners are bound).
+        if !served.api_base.starts_with("https://") {
+            served.wait_healthy();
+        }
         served
     }
 
@@ -130,7 +134,7 @@ impl Served {
             .split_whitespace()
             .next()
             .and_then(|u| u.strip_suffix("/v1"))
-            .unwrap_or_else(|| panic!("no http://ADDR/v1 in `{query}`"))
+            .unwrap_or_else(|| panic!("no http(s)://ADDR/v1 in `{query}`"))
             .to_string();
         let api_token = query
             .split_once("Bearer ")
@@ -189,6 +193,16 @@ impl Served {
     /// Ctrl-C, then the exit status.
     pub fn interrupt(&mut self) -> ExitStatus {
         self.process.interrupt()
+    }
+
+    /// Sends the signal named `name` (`TERM`, `HUP`, ...).
+    pub fn signal(&self, name: &str) {
+        self.process.signal(name);
+    }
+
+    /// Waits for the process to exit by itself, `timeout` at most.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        self.process.wait(timeout)
     }
 
     /// `kill -9`, and waits until the process is gone.

@@ -222,3 +222,42 @@ async fn sqlite_disk_full_mid_load_gets_only_503s_and_everything_is_stored_after
     )
     .await;
 }
+
+/// `/readyz` follows the store: 503 while PostgreSQL is unreachable and 200
+/// once it is back, while `/healthz` (the process lives) stays 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_is_503_while_postgres_is_unreachable_and_healthz_stays_200() {
+    let Some(url) = postgres_url("the reliability suite on PostgreSQL") else {
+        return;
+    };
+    let schema = PgSchema::create(&url).await;
+    let proxy = FaultProxy::start(server_address(&url)).await;
+    let through_proxy = format!("{}?connect_timeout=1", url_through(&url, proxy.port));
+    let dir = tempfile::tempdir().unwrap();
+    let served = Served::start_async(serve_with_test_secrets(
+        bin(),
+        dir.path(),
+        &schema.database_url(&through_proxy),
+        &[],
+    ))
+    .await;
+    let http = load::http_client();
+    let status = |path: &'static str| {
+        let (http, url) = (http.clone(), format!("{}{path}", served.api_base));
+        async move { http.get(url).send().await.map(|reply| reply.status().as_u16()).ok() }
+    };
+    let until = |path: &'static str, wanted: u16| async move {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        while status(path).await != Some(wanted) {
+            assert!(tokio::time::Instant::now() < deadline, "{path} never answered {wanted}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    assert_eq!(status("/readyz").await, Some(200));
+    proxy.stop().await;
+    until("/readyz", 503).await;
+    assert_eq!(status("/healthz").await, Some(200), "the process still lives");
+    proxy.resume();
+    until("/readyz", 200).await;
+    served.kill9();
+}
