@@ -50,7 +50,7 @@ fn callbacks_over_https_and_a_certificate_swapped_on_sighup() {
     let dir = tempdir();
     let first = certificate("first");
     write_pair(dir.path(), &first);
-    let mut served = served_with_tls(dir.path());
+    let served = served_with_tls(dir.path());
     assert!(served.callback_base.starts_with("https://"), "{:?}", served.banner);
     assert!(served.api_base.starts_with("https://"), "{:?}", served.banner);
 
