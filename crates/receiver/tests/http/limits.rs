@@ -38,6 +38,24 @@ fn chunked(bytes: Vec<u8>, chunk: usize) -> reqwest::Body {
     reqwest::Body::wrap_stream(futures::stream::iter(chunks))
 }
 
+/// A connection that sent the headers of a 200-byte SmartHive report and
+/// half its body, and nothing more yet.
+async fn half_a_report(r: &TestReceiver, id: &str) -> TcpStream {
+    let body = report_of_size(id, 200);
+    let head = format!(
+        "POST {SMARTHIVE_STATUS}?token={} HTTP/1.1\r\nHost: smsgate\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        r.secret,
+        body.len()
+    );
+    let mut stream = TcpStream::connect(r.callback_base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    stream
+}
+
 async fn small_receiver() -> TestReceiver {
     TestReceiver::start_with(Options {
         body_limit: LIMIT,
@@ -151,18 +169,7 @@ async fn a_body_still_incomplete_after_the_timeout_is_408_and_nothing_is_stored(
         ..Options::default()
     })
     .await;
-    let body = report_of_size("stalled-1", 200);
-    let head = format!(
-        "POST {SMARTHIVE_STATUS}?token={} HTTP/1.1\r\nHost: smsgate\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n",
-        r.secret,
-        body.len()
-    );
-    let mut stream = TcpStream::connect(r.callback_base.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&body[..body.len() / 2]).await.unwrap();
+    let mut stream = half_a_report(&r, "stalled-1").await;
     // Then nothing more: the answer comes once the timeout has run out.
     let mut answer = Vec::new();
     let read_head = async {
@@ -198,19 +205,7 @@ async fn a_body_still_incomplete_after_the_timeout_is_408_and_nothing_is_stored(
 #[tokio::test]
 async fn a_client_hanging_up_mid_body_is_counted_as_unreadable_not_as_too_large() {
     let r = small_receiver().await;
-    let body = report_of_size("hung-up-1", 200);
-    let head = format!(
-        "POST {SMARTHIVE_STATUS}?token={} HTTP/1.1\r\nHost: smsgate\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n",
-        r.secret,
-        body.len()
-    );
-    let mut stream = TcpStream::connect(r.callback_base.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(&body[..body.len() / 2]).await.unwrap();
-    drop(stream);
+    drop(half_a_report(&r, "hung-up-1").await);
     let label = |outcome: &str| format!("provider=\"smarthive\",outcome=\"{outcome}\"");
     let counted = async {
         loop {
