@@ -18,7 +18,7 @@
 //! | `messages_show` | one message from the query API and from the store |
 //! | `events_tail` | the feed once, `--after`, `--follow` |
 //! | `settings` | flag > `SMSGATE_*` > config file > default; bad input |
-//! | `production` | HTTPS and a certificate reloaded on SIGHUP, JSON logs |
+//! | `production` | HTTPS and a certificate reloaded on SIGHUP, JSON logs, the drain's bounds |
 //! | `quarantine` | `quarantine list` and `replay` |
 //! | `help` | `--help` and `--version` |
 

@@ -1,7 +1,9 @@
 //! What running `serve` in production relies on: HTTPS on its listeners
 //! with a certificate made for the test, a certificate swapped on disk and
 //! SIGHUP (new connections get the new one, the process keeps serving), a
-//! key that does not match refused with a message, and `--log-format json`.
+//! key that does not match refused with a message, `--log-format json`, and
+//! the bounds of a drain: `--shutdown-timeout` when a request in flight never
+//! completes, and a second signal.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -147,4 +149,63 @@ fn json_logs_are_one_object_a_line_with_the_fields_of_the_text_logs() {
         "{started}"
     );
     assert!(lines.iter().any(|line| line["message"] == "stopped"), "{log}");
+}
+
+/// A connection that sent the headers of a callback and half its body, and
+/// then nothing: a request in flight that the drain has to wait for (until
+/// the body timeout).
+fn stalled_callback(served: &Served) -> std::net::TcpStream {
+    use std::io::Write as _;
+    let url = served.callback_url("/client-callback/smarthive-status");
+    let (address, path) = url.trim_start_matches("http://").split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let head = format!(
+        "POST /{path} HTTP/1.1\r\nHost: smsgate\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        SMARTHIVE_EXAMPLE.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&SMARTHIVE_EXAMPLE.as_bytes()[..10]).unwrap();
+    stream
+}
+
+/// Waits until the log says the drain has begun.
+fn wait_for_the_drain(served: &Served) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !served.stderr_so_far().contains("shutting down") {
+        assert!(Instant::now() < deadline, "no drain; log:\n{}", served.stderr_so_far());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_drain_past_the_shutdown_timeout_exits_1_and_a_second_signal_exits_at_once() {
+    use std::os::unix::process::ExitStatusExt as _;
+    let dir = tempdir();
+    let database = sqlite(dir.path(), "smsgate.db");
+
+    // The request in flight never completes: the drain gives up at the bound.
+    let mut served = Served::start(serve(dir.path(), &database, &["--shutdown-timeout", "1"]));
+    let _stalled = stalled_callback(&served);
+    std::thread::sleep(Duration::from_millis(200));
+    served.signal("TERM");
+    let signalled = Instant::now();
+    let status = served.wait_exit(Duration::from_secs(20));
+    let took = signalled.elapsed();
+    let (_, log) = served.stop();
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(
+        took < Duration::from_secs(10),
+        "bounded by --shutdown-timeout: {took:?}"
+    );
+    assert!(log.contains("shutdown timeout of 1 s"), "{log}");
+
+    // A second signal during the drain: out at once.
+    let mut served = Served::start(serve(dir.path(), &database, &["--shutdown-timeout", "60"]));
+    let _stalled = stalled_callback(&served);
+    std::thread::sleep(Duration::from_millis(200));
+    served.signal("TERM");
+    wait_for_the_drain(&served);
+    served.signal("INT");
+    let status = served.wait_exit(Duration::from_secs(10));
+    assert_eq!((status.code(), status.signal()), (Some(130), None), "{status:?}");
 }
