@@ -180,16 +180,17 @@ fn report(runs: &[(String, Run)], args: &IngestArgs) {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "{:<22} {:>12} {:>10} {:>10} {:>14} {:>10} {:>10} {:>10}",
-        "server, load", "requests/s", "p50 ms", "p99 ms", "peak RSS MiB", "acked", "not 200", "repeats"
+        "{:<22} {:>12} {:>10} {:>10} {:>12} {:>14} {:>10} {:>10} {:>10}",
+        "server, load", "requests/s", "p50 ms", "p99 ms", "CPU us/req", "peak RSS MiB", "acked", "not 200", "repeats"
     );
     for (name, run) in runs {
         println!(
-            "{:<22} {:>12.0} {:>10.2} {:>10.2} {:>14.1} {:>10} {:>10} {:>10}",
+            "{:<22} {:>12.0} {:>10.2} {:>10.2} {:>12.1} {:>14.1} {:>10} {:>10} {:>10}",
             name,
             run.requests_per_second,
             run.p50_ms,
             run.p99_ms,
+            run.cpu_us_per_request(),
             run.peak_rss_kib as f64 / 1024.0,
             run.acknowledged,
             run.other,
@@ -201,6 +202,10 @@ fn report(runs: &[(String, Run)], args: &IngestArgs) {
     }
     let rate = |i: usize| runs[i].1.requests_per_second;
     println!("throughput ratio receiver / no-op (mixed): {:.2}", rate(0) / rate(3));
+    println!(
+        "CPU per request ratio receiver / no-op (mixed): {:.1}",
+        runs[0].1.cpu_us_per_request() / runs[3].1.cpu_us_per_request()
+    );
     println!(
         "throughput ratio duplicates only / new only: {:.2} (duplicates cost no more than new events when >= 1)",
         rate(2) / rate(1)
@@ -292,6 +297,7 @@ fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) 
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let cpu_before = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
     let output = Command::new(load.wrk)
         .arg(format!("-t{}", args.threads))
         .arg(format!("-c{}", args.connections))
@@ -311,6 +317,7 @@ fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) 
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    let cpu_after = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
     let peak_rss_kib = peak_rss_kib(child.0.id()).context("cannot read the server's peak RSS")?;
     // Ctrl-C: the receiver finishes the requests in flight and exits.
     let _ = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status();
@@ -320,7 +327,38 @@ fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) 
     }
     let mut run = parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
     run.peak_rss_kib = peak_rss_kib;
+    run.cpu_seconds = cpu_after - cpu_before;
     Ok(run)
+}
+
+/// The CPU time a process has used so far, user and system, all its
+/// threads (fields 14 and 15 of `/proc/PID/stat`, in clock ticks).
+fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) may hold spaces; the fields after it do not.
+    let after_name = stat.rsplit_once(')').context("no `)` in /proc/PID/stat")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| -> anyhow::Result<u64> {
+        fields
+            .get(i)
+            .context("/proc/PID/stat is shorter than expected")?
+            .parse()
+            .context("a CPU time in /proc/PID/stat is not a number")
+    };
+    // Fields 14 and 15 of the whole line are the 12th and 13th after the name.
+    Ok((ticks(11)? + ticks(12)?) as f64 / clock_ticks_per_second()?)
+}
+
+/// `getconf CLK_TCK`: the unit of the CPU times in `/proc` (100 on Linux).
+fn clock_ticks_per_second() -> anyhow::Result<f64> {
+    let output = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .context("cannot run getconf")?;
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .context("getconf CLK_TCK did not print a number")
 }
 
 fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {

@@ -9,6 +9,8 @@ pub struct Run {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub peak_rss_kib: u64,
+    /// CPU time (user and system, every thread) the server used while wrk ran.
+    pub cpu_seconds: f64,
     /// 200 responses, counted by the script.
     pub acknowledged: u64,
     /// Any other response.
@@ -16,6 +18,13 @@ pub struct Run {
     /// Requests that repeated an earlier one.
     pub repeats: u64,
     pub socket_errors: String,
+}
+
+impl Run {
+    /// The server's CPU time per acknowledged request, in microseconds.
+    pub fn cpu_us_per_request(&self) -> f64 {
+        self.cpu_seconds * 1e6 / self.acknowledged.max(1) as f64
+    }
 }
 
 /// A wrk duration (`812.00us`, `1.25ms`, `2.01s`) in milliseconds.
