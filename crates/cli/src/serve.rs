@@ -37,7 +37,7 @@ pub struct Args {
     /// Group commit: most callbacks committed in one transaction (one flush to disk) [default: 64]
     #[arg(long, env = "SMSGATE_COMMIT_BATCH", value_name = "N")]
     commit_batch: Option<usize>,
-    /// Group commit: longest wait, in microseconds, for more callbacks to join a transaction [default: 2000]
+    /// Group commit: longest wait, in microseconds, for more callbacks to join a transaction [default: 0 on SQLite, 2000 on PostgreSQL]
     #[arg(long, env = "SMSGATE_COMMIT_WAIT_US", value_name = "MICROSECONDS")]
     commit_wait_us: Option<u64>,
     /// The base URL providers reach the callback address by (e.g.
@@ -108,10 +108,10 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
             CommitOptions::DEFAULT_COMMIT_BATCH
         );
     }
-    let commit_wait = args
-        .commit_wait_us
-        .or(file.commit_wait_us)
-        .map_or(CommitOptions::DEFAULT_COMMIT_WAIT, Duration::from_micros);
+    let commit_wait = args.commit_wait_us.or(file.commit_wait_us).map_or(
+        CommitOptions::defaults_for(&database).commit_wait,
+        Duration::from_micros,
+    );
     let options = CommitOptions {
         commit_batch,
         commit_wait,

@@ -85,10 +85,10 @@ pub fn display_url(url: &str) -> String {
 #[error("unsupported database URL `{0}`: expected sqlite:PATH (e.g. sqlite:smsgate.db) or postgres://USER@HOST/DB")]
 pub struct UnsupportedUrl(pub String);
 
-/// Opens the store a database URL names, running migrations, with the
-/// default [`CommitOptions`].
+/// Opens the store a database URL names, running migrations, with its
+/// backend's default [`CommitOptions`].
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreOpenError> {
-    open_with(url, CommitOptions::default()).await
+    open_with(url, CommitOptions::defaults_for(url)).await
 }
 
 /// Opens the store a database URL names with `options` (group commit, on
@@ -119,7 +119,16 @@ pub enum StoreOpenError {
 
 #[cfg(test)]
 mod tests {
-    use super::display_url;
+    use super::{CommitOptions, display_url};
+
+    #[test]
+    fn each_backend_has_the_commit_wait_measured_best_for_it() {
+        let wait = |url: &str| CommitOptions::defaults_for(url).commit_wait;
+        assert_eq!(wait("sqlite:smsgate.db"), std::time::Duration::ZERO);
+        assert_eq!(wait("postgres://u@h/db"), CommitOptions::DEFAULT_POSTGRES_COMMIT_WAIT);
+        assert_eq!(wait("postgresql://u@h/db"), CommitOptions::DEFAULT_POSTGRES_COMMIT_WAIT);
+        assert_eq!(CommitOptions::default(), CommitOptions::defaults_for("sqlite:x.db"));
+    }
 
     #[test]
     fn a_password_is_never_shown() {

@@ -50,7 +50,10 @@ impl Default for PostgresOptions {
             call_timeout: Duration::from_secs(15),
             pool_size: 16,
             schema: None,
-            commit: CommitOptions::default(),
+            commit: CommitOptions {
+                commit_wait: CommitOptions::DEFAULT_POSTGRES_COMMIT_WAIT,
+                ..CommitOptions::default()
+            },
         }
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! It takes the ingests waiting in its queue (up to
 //! [`CommitOptions::commit_batch`], waiting at most
-//! [`CommitOptions::commit_wait`] for more once it has one), runs them in ONE
+//! [`CommitOptions::commit_wait`] for more once it has one: by default not
+//! at all, since the next batch gathers by itself while this one commits
+//! and flushes), runs them in ONE
 //! `BEGIN IMMEDIATE` transaction, each inside its own `SAVEPOINT`, and
 //! commits. An ingest that fails rolls back its savepoint and gets its own
 //! error; the others still commit. If the `COMMIT` fails, nothing of the
