@@ -29,31 +29,29 @@ pub struct ListenError {
     pub message: String,
 }
 
-/// Serves HTTPS with the certificate in `files` from now on (new
-/// connections get it; open ones keep theirs). On error the server keeps
-/// the certificate it had.
-pub async fn reload_tls<C: dropshot::ServerContext>(server: &HttpServer<C>, files: &TlsFiles) -> Result<(), String> {
+/// Reads the certificate and key in `files` once and serves them on every
+/// one of `servers` from now on (new connections get them; open ones keep
+/// theirs). If they do not load, every server keeps the certificate it had.
+pub async fn reload_tls<C: dropshot::ServerContext>(servers: &[HttpServer<C>], files: &TlsFiles) -> Result<(), String> {
     let config = files.load().map_err(|error| error.to_string())?;
-    server.refresh_tls(&ConfigTls::Dynamic(config)).await
+    for server in servers {
+        server.refresh_tls(&ConfigTls::Dynamic(config.clone())).await?;
+    }
+    Ok(())
 }
 
 /// Starts one dropshot server the way every smsgate listener runs.
 ///
 /// `body_limit` bounds the bodies dropshot reads itself; routes that read
 /// their body raw (see [`extractors::RawBody`]) enforce their own limit.
-/// With `tls`, the listener serves HTTPS only.
+/// With `tls` (see [`TlsFiles::load`]), the listener serves HTTPS only.
 pub fn start_server<C: dropshot::ServerContext>(
     api: dropshot::ApiDescription<C>,
     context: C,
     addr: SocketAddr,
     body_limit: usize,
-    tls: Option<&TlsFiles>,
+    tls: Option<&rustls::ServerConfig>,
 ) -> Result<HttpServer<C>, ListenError> {
-    let listen_error = |message: String| ListenError { addr, message };
-    let tls = tls
-        .map(|files| files.load().map(ConfigTls::Dynamic))
-        .transpose()
-        .map_err(|error| listen_error(error.to_string()))?;
     // dropshot's own log lines carry the request URI, and callback URIs carry
     // the secret (`?token=`): it logs only what would stop the server, and
     // smsgate logs each request's outcome itself through tracing, secret-free.
@@ -72,7 +70,10 @@ pub fn start_server<C: dropshot::ServerContext>(
     };
     ServerBuilder::new(api, context, log)
         .config(config)
-        .tls(tls)
+        .tls(tls.map(|config| ConfigTls::Dynamic(config.clone())))
         .start()
-        .map_err(|e| listen_error(e.to_string()))
+        .map_err(|e| ListenError {
+            addr,
+            message: e.to_string(),
+        })
 }

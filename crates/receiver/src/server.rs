@@ -78,10 +78,7 @@ impl Running {
         let Some(files) = &self.tls else {
             return Err("the receiver serves plain HTTP: there is no certificate to reload".into());
         };
-        for server in &self.servers {
-            reload_tls(server, files).await?;
-        }
-        Ok(())
+        reload_tls(&self.servers, files).await
     }
 
     /// Stops accepting requests and waits for the ones in flight.
@@ -103,6 +100,16 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
         None => vec![(config.listen, Surfaces::Both)],
         Some(api) => vec![(config.listen, Surfaces::Callbacks), (api, Surfaces::Query)],
     };
+    // Read once: every listener serves the same certificate.
+    let tls = config
+        .tls
+        .as_ref()
+        .map(TlsFiles::load)
+        .transpose()
+        .map_err(|error| StartError {
+            addr: config.listen,
+            message: error.to_string(),
+        })?;
     let mut servers = Vec::new();
     for (addr, surfaces) in listeners {
         let context = ReceiverContext {
@@ -116,13 +123,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
         let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);
         // dropshot's limit bounds the query API's bodies (it has none).
-        servers.push(start_server(
-            api,
-            context,
-            addr,
-            config.body_limit,
-            config.tls.as_ref(),
-        )?);
+        servers.push(start_server(api, context, addr, config.body_limit, tls.as_ref())?);
     }
     Ok(Running {
         servers,
