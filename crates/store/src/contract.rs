@@ -181,16 +181,21 @@ impl CommitOptions {
 
     /// The defaults of the backend `url` names (SQLite's for anything else).
     pub fn defaults_for(url: &str) -> CommitOptions {
-        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
         CommitOptions {
             commit_batch: Self::DEFAULT_COMMIT_BATCH,
-            commit_wait: if postgres {
+            commit_wait: if names_postgres(url) {
                 Self::DEFAULT_POSTGRES_COMMIT_WAIT
             } else {
                 Self::DEFAULT_SQLITE_COMMIT_WAIT
             },
         }
     }
+}
+
+/// Whether a database URL names a PostgreSQL database (`postgres://` or
+/// `postgresql://`); anything else is SQLite's or unsupported.
+pub(crate) fn names_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// The embedded default's: SQLite's.

@@ -99,7 +99,7 @@ pub async fn open_with(url: &str, options: CommitOptions) -> Result<Arc<dyn Stor
             SqliteStore::open_with(path.trim_start_matches("//"), options).await?,
         ));
     }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if contract::names_postgres(url) {
         let options = PostgresOptions {
             commit: options,
             ..PostgresOptions::default()
