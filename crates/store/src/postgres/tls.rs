@@ -99,10 +99,14 @@ impl TlsSettings {
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decoded = percent_decode(value)?;
+            let decoded = || {
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8()
+                    .map_err(|_| format!("the database URL's `{key}` is not UTF-8 once decoded"))
+            };
             match key {
-                "sslmode" => mode = SslMode::parse(&decoded)?,
-                "sslrootcert" => root_cert = Some(decoded),
+                "sslmode" => mode = SslMode::parse(&decoded()?)?,
+                "sslrootcert" => root_cert = Some(decoded()?.into_owned()),
                 _ => kept.push(pair),
             }
         }
@@ -137,16 +141,20 @@ impl TlsSettings {
     /// The connector tokio-postgres uses for every connection of the pool.
     pub fn connector(&self) -> Result<MakeRustlsConnect, String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier: Arc<dyn ServerCertVerifier> = match self.verify {
-            Verify::Nothing => Arc::new(AnyCertificate(provider.clone())),
-            Verify::Chain => Arc::new(ChainOnly(self.webpki(&provider)?)),
-            Verify::ChainAndName => self.webpki(&provider)?,
+        let chain = match self.verify {
+            Verify::Nothing => None,
+            Verify::Chain | Verify::ChainAndName => Some(self.webpki(&provider)?),
+        };
+        let check = CertificateCheck {
+            provider: provider.clone(),
+            chain,
+            check_name: self.verify == Verify::ChainAndName,
         };
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|error| format!("no TLS protocol version available: {error}"))?
             .dangerous()
-            .with_custom_certificate_verifier(verifier)
+            .with_custom_certificate_verifier(Arc::new(check))
             .with_no_client_auth();
         Ok(MakeRustlsConnect::new(config))
     }
@@ -184,74 +192,21 @@ impl TlsSettings {
     }
 }
 
-/// `%XX` escapes in a URL query value.
-fn percent_decode(value: &str) -> Result<String, String> {
-    let bytes = value.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = value
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .ok_or_else(|| format!("bad percent-escape in the database URL near `{}`", &value[i..]))?;
-            decoded.push(hex);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(decoded).map_err(|_| "a database URL parameter is not UTF-8".to_string())
+/// What the server's certificate must prove: nothing (`prefer`, and
+/// `require` without roots: encrypted, but whoever answers is trusted, as
+/// libpq does), a chain to a trusted root (`verify-ca`), or that and the
+/// host name (`verify-full`). The handshake's signatures are checked in
+/// every mode. webpki checks the chain before the name, so a name error
+/// means the chain held.
+#[derive(Debug)]
+struct CertificateCheck {
+    provider: Arc<CryptoProvider>,
+    /// The roots the chain must lead to; `None`: the chain is not checked.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    check_name: bool,
 }
 
-/// `prefer` and `require` without roots: encrypted, but whoever answers is
-/// trusted (libpq's behaviour). The handshake signatures are still checked.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `verify-ca`: the chain must lead to a trusted root; the name is not
-/// checked. webpki checks the chain before the name, so a name error means
-/// the chain held.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for CertificateCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -260,13 +215,13 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
             verified => verified,
         }
     }
@@ -277,7 +232,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn verify_tls13_signature(
@@ -286,11 +241,11 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
