@@ -5,7 +5,7 @@
 //! They live beside [`Provider`] and [`Status`] rather than with the HTTP
 //! trait so that the store can return them without depending on dropshot.
 
-pub use crate::{InboundType, Provider, Status};
+pub use crate::{AttemptOutcome, InboundType, OutboundStatus, Provider, Status};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -129,4 +129,93 @@ pub struct QuarantinedRequest {
     pub error: String,
     /// The body as text when it is UTF-8, else base64.
     pub body: String,
+}
+
+/// `GET /v1/outbound/{id}`: a message sent through smsgate, with every
+/// submission attempt and the status events of the provider message(s)
+/// that carried it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OutboundView {
+    /// smsgate's id for the message (`ob_...`).
+    pub id: String,
+    /// The recipient, E.164.
+    pub to: String,
+    pub from: Option<String>,
+    pub text: String,
+    /// The caller's own reference, as given.
+    pub reference: Option<String>,
+    /// The route that carries it.
+    pub route: String,
+    pub status: OutboundStatus,
+    /// When the message reached `status` (provider time once a provider
+    /// reports it).
+    pub status_at: Option<i64>,
+    /// Why the message failed or was rejected, or why its outcome is unknown.
+    pub error: Option<String>,
+    /// SMS parts the text takes.
+    pub segments: u32,
+    /// When it was accepted by smsgate.
+    pub created_at: i64,
+    pub attempts: Vec<AttemptView>,
+    /// The provider's status events, in provider-time order.
+    pub events: Vec<OutboundEventView>,
+}
+
+/// One submission of an outbound message to a provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttemptView {
+    /// The configured provider name (`[providers.NAME]`).
+    pub provider: String,
+    /// The provider API it went through: `clickatell`, `clickatell-http` or `clearline`.
+    pub api: String,
+    /// The provider's id for the message, once known.
+    pub provider_message_id: Option<String>,
+    /// When the request left.
+    pub submitted_at: i64,
+    pub outcome: AttemptOutcome,
+    pub error: Option<String>,
+}
+
+/// A status event of an outbound message: a `/v1/messages` event, plus the
+/// provider (configured name) and provider message it is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OutboundEventView {
+    /// The configured provider name of the attempt the event is about.
+    pub provider: String,
+    pub provider_message_id: String,
+    pub status: Status,
+    pub raw_status: Option<String>,
+    pub raw_code: Option<String>,
+    pub description: Option<String>,
+    /// Provider time.
+    pub occurred_at: Option<i64>,
+    /// When smsgate received it.
+    pub received_at: i64,
+    pub channel: Option<String>,
+}
+
+/// `GET /v1/outbound`: outbound messages in the order smsgate accepted them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OutboundPage {
+    pub messages: Vec<OutboundView>,
+    /// Pass as `after` next time; unchanged when nothing new has arrived.
+    pub next_cursor: String,
+}
+
+/// `POST /v1/outbound`: a message to send through the configured providers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutboundRequest {
+    /// The recipient in E.164: `+` and 8 to 15 digits.
+    pub to: String,
+    /// The text; not empty.
+    pub text: String,
+    /// The sender number or name, where the provider takes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Your own reference, kept with the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// A route by name; by default the route whose prefix matches `to` longest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
 }

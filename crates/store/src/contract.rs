@@ -5,8 +5,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
+use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundView, QuarantinedRequest};
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
+
+use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +256,38 @@ pub trait Store: Send + Sync + 'static {
     /// The value stored under `key`, storing `value` first if there is none
     /// (used for generated secrets that must survive restarts).
     async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    /// Stores a message in the outbox (see `outbox.rs`), committed and on
+    /// disk before it returns, through the same group commit as
+    /// [`Store::ingest`]. Under an idempotency key used before, nothing is
+    /// stored: [`Enqueued::Repeat`] for the same request, else
+    /// [`Enqueued::KeyReused`].
+    async fn enqueue_outbound(&self, message: NewOutbound) -> Result<Enqueued, StoreError>;
+
+    /// Claims queued messages that are due and held by nobody (or whose
+    /// holder's lease lapsed): of several dispatchers, one gets each.
+    async fn claim_outbound(&self, claim: Claim) -> Result<Vec<ClaimedOutbound>, StoreError>;
+
+    /// Records `attempt` (as `uncertain`) before its request leaves, and
+    /// extends the claim; `false` if `owner` no longer holds the message.
+    async fn begin_attempt(&self, owner: &str, id: &str, attempt: NewAttempt) -> Result<bool, StoreError>;
+
+    /// Records how an attempt ended (if one was made) and where the message
+    /// goes next, releasing the claim; `false` if `owner` no longer held it
+    /// (then only the attempt's end is recorded).
+    async fn settle_outbound(
+        &self,
+        owner: &str,
+        id: &str,
+        end: Option<AttemptEnd>,
+        settle: Settle,
+    ) -> Result<bool, StoreError>;
+
+    /// A message of the outbox with its attempts and events.
+    async fn outbound(&self, id: &str) -> Result<Option<OutboundView>, StoreError>;
+
+    /// Outbox messages after `after`, in acceptance order.
+    async fn outbound_page(&self, after: Option<&str>, limit: usize) -> Result<OutboundPage, StoreError>;
 
     /// Whether the store can serve now: it answers a query, and its schema
     /// is the one this build migrates to. [`StoreError::Unavailable`] when

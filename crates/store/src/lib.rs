@@ -16,6 +16,8 @@
 //! point from the backends to the shared modules, never back.
 //!
 //! - `contract`: the [`Store`] trait and the values it takes and gives;
+//! - `outbox`: what the outbox (messages sent through smsgate) stores,
+//!   and how a message's view is made from its rows;
 //! - `page`, `rows`: the query API's rules (cursors, pages, quarantined
 //!   bodies) and the mapping of result rows to its views, over a small
 //!   trait each backend implements for its row type, so that both answer
@@ -31,6 +33,7 @@
 //! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
 
 mod contract;
+pub mod outbox;
 mod page;
 mod postgres;
 mod rows;

@@ -5,7 +5,7 @@
 //! as text or base64. Only the SQL that reads the rows differs per backend.
 
 use base64::Engine;
-use smsgate_normalize::views::{EventsPage, FeedEvent, InboundPage, InboundView};
+use smsgate_normalize::views::{EventsPage, FeedEvent, InboundPage, InboundView, OutboundPage, OutboundView};
 
 use crate::contract::StoreError;
 
@@ -56,6 +56,16 @@ impl FeedCursor {
         self.refuse_if_from_the_future(newest)?;
         let next_cursor = messages.last().map_or(self.text, |message| message.cursor.clone());
         Ok(InboundPage { messages, next_cursor })
+    }
+
+    /// The page of outbound messages read after this cursor (the
+    /// outbox's own `seq`s, in acceptance order).
+    pub(crate) fn outbound_page(self, messages: Vec<(i64, OutboundView)>) -> OutboundPage {
+        let next_cursor = messages.last().map_or(self.text, |(seq, _)| seq.to_string());
+        OutboundPage {
+            messages: messages.into_iter().map(|(_, message)| message).collect(),
+            next_cursor,
+        }
     }
 
     /// A cursor past every seq ever handed out cannot come from this store

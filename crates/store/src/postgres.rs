@@ -42,18 +42,20 @@ mod errors;
 mod group_commit;
 mod locks;
 mod open;
+mod outbox;
 mod queries;
 mod tls;
 
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
+use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundView, QuarantinedRequest};
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
 use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
 use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 use crate::page::FeedCursor;
 use crate::stats::CommitStats;
 
@@ -162,6 +164,42 @@ impl PostgresStore {
 impl Store for PostgresStore {
     async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
         self.within_deadline(self.group.ingest(ingest)).await
+    }
+
+    async fn enqueue_outbound(&self, message: NewOutbound) -> Result<Enqueued, StoreError> {
+        self.within_deadline(outbox::enqueue(&self.pool, &message)).await
+    }
+
+    async fn claim_outbound(&self, claim: Claim) -> Result<Vec<ClaimedOutbound>, StoreError> {
+        self.within_deadline(outbox::claim(&self.pool, &claim)).await
+    }
+
+    async fn begin_attempt(&self, owner: &str, id: &str, attempt: NewAttempt) -> Result<bool, StoreError> {
+        self.within_deadline(outbox::begin_attempt(&self.pool, owner, id, &attempt))
+            .await
+    }
+
+    async fn settle_outbound(
+        &self,
+        owner: &str,
+        id: &str,
+        end: Option<AttemptEnd>,
+        settle: Settle,
+    ) -> Result<bool, StoreError> {
+        self.within_deadline(outbox::settle(&self.pool, owner, id, end.as_ref(), &settle))
+            .await
+    }
+
+    async fn outbound(&self, id: &str) -> Result<Option<OutboundView>, StoreError> {
+        self.within_deadline(outbox::outbound(&self.pool, id)).await
+    }
+
+    async fn outbound_page(&self, after: Option<&str>, limit: usize) -> Result<OutboundPage, StoreError> {
+        let cursor = FeedCursor::parse(after)?;
+        let page = self
+            .within_deadline(outbox::outbound_page(&self.pool, cursor.after, limit))
+            .await?;
+        Ok(cursor.outbound_page(page))
     }
 
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {

@@ -33,9 +33,11 @@
 mod errors;
 mod ingest;
 mod open;
+mod outbox;
 mod queries;
 mod syncer;
 mod writer;
+mod writes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,14 +45,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use rusqlite::Connection;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, QuarantinedRequest};
+use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundView, QuarantinedRequest};
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
 use self::errors::store_error;
 use self::syncer::Acks;
 use self::writer::Job;
+use self::writes::{Write, Written};
 use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 use crate::page::FeedCursor;
 use crate::stats::{CommitStats, Counters};
 
@@ -120,6 +124,17 @@ impl SqliteStore {
         answer.await.map_err(|_| Self::writer_gone())?
     }
 
+    /// Commits `write` in the writer's next batch; answered only after the
+    /// batch committed and is on disk (or with an error, and then nothing
+    /// of it is stored).
+    async fn group_commit(&self, write: Write) -> Result<Written, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Write(Box::new(write), reply))
+            .map_err(|_| Self::writer_gone())?;
+        answer.await.map_err(|_| Self::writer_gone())?
+    }
+
     /// Runs `work` on a read connection (a free one if there is one).
     async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
@@ -160,13 +175,51 @@ where
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn ingest(&self, ingest: Ingest) -> Result<IngestOutcome, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job::Ingest(Box::new(ingest), reply))
-            .map_err(|_| Self::writer_gone())?;
-        // Answered only after the batch holding this ingest committed (or
-        // with an error, and then nothing of it is stored).
-        answer.await.map_err(|_| Self::writer_gone())?
+        match self.group_commit(Write::Ingest(ingest)).await? {
+            Written::Ingest(outcome) => Ok(outcome),
+            Written::Enqueue(_) => unreachable!("an ingest stores an ingest"),
+        }
+    }
+
+    async fn enqueue_outbound(&self, message: NewOutbound) -> Result<Enqueued, StoreError> {
+        match self.group_commit(Write::Enqueue(message)).await? {
+            Written::Enqueue(enqueued) => Ok(enqueued),
+            Written::Ingest(_) => unreachable!("an enqueue stores an enqueue"),
+        }
+    }
+
+    async fn claim_outbound(&self, claim: Claim) -> Result<Vec<ClaimedOutbound>, StoreError> {
+        self.write(move |conn| outbox::claim(conn, &claim)).await
+    }
+
+    async fn begin_attempt(&self, owner: &str, id: &str, attempt: NewAttempt) -> Result<bool, StoreError> {
+        let (owner, id) = (owner.to_string(), id.to_string());
+        self.write(move |conn| outbox::begin_attempt(conn, &owner, &id, &attempt))
+            .await
+    }
+
+    async fn settle_outbound(
+        &self,
+        owner: &str,
+        id: &str,
+        end: Option<AttemptEnd>,
+        settle: Settle,
+    ) -> Result<bool, StoreError> {
+        let (owner, id) = (owner.to_string(), id.to_string());
+        self.write(move |conn| outbox::settle(conn, &owner, &id, end.as_ref(), &settle))
+            .await
+    }
+
+    async fn outbound(&self, id: &str) -> Result<Option<OutboundView>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn| outbox::outbound(conn, &id)).await
+    }
+
+    async fn outbound_page(&self, after: Option<&str>, limit: usize) -> Result<OutboundPage, StoreError> {
+        let cursor = FeedCursor::parse(after)?;
+        let after = cursor.after;
+        let page = self.read(move |conn| outbox::outbound_page(conn, after, limit)).await?;
+        Ok(cursor.outbound_page(page))
     }
 
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {

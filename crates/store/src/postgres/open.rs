@@ -17,7 +17,10 @@ use super::tls::TlsSettings;
 use crate::contract::{CommitOptions, StoreError};
 
 /// Migrations in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_outbox.sql"),
+];
 
 /// The schema version the migrations bring a database to.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

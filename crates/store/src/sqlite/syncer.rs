@@ -13,13 +13,14 @@ use std::sync::mpsc;
 
 use tokio::sync::oneshot;
 
-use crate::contract::{IngestOutcome, StoreError};
+use super::writes::Written;
+use crate::contract::StoreError;
 
 /// Where the answer to one call on the writer goes.
 pub(super) type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 /// The answers to a committed batch, one per ingest.
-pub(super) type Answers = Vec<(Reply<IngestOutcome>, Result<IngestOutcome, StoreError>)>;
+pub(super) type Answers = Vec<(Reply<Written>, Result<Written, StoreError>)>;
 
 /// When the answers to a committed batch go out.
 pub(super) enum Acks {

@@ -28,8 +28,10 @@ use rusqlite::{Connection, TransactionBehavior};
 
 use super::errors::store_error;
 use super::ingest::ingest_in_tx;
+use super::outbox::enqueue_in_tx;
 use super::syncer::{Acks, Reply};
-use crate::contract::{CommitOptions, Ingest, IngestOutcome, StoreError};
+use super::writes::{Write, Written};
+use crate::contract::{CommitOptions, StoreError};
 use crate::stats::Counters;
 
 /// How long the writer sleeps between looks at its queue while it gathers
@@ -38,7 +40,8 @@ const GATHER_SLICE: Duration = Duration::from_micros(250);
 
 /// Work for the writer thread.
 pub(super) enum Job {
-    Ingest(Box<Ingest>, Reply<IngestOutcome>),
+    /// A write that joins a batch (group commit).
+    Write(Box<Write>, Reply<Written>),
     /// Anything else that needs the writer connection (settings, quarantine
     /// replays, and reads of an in-memory database), run on its own between
     /// batches.
@@ -49,7 +52,7 @@ pub(super) enum Job {
 /// to disk, or the error that kept the connection from being so.
 pub(super) type WorkAlone = Box<dyn FnOnce(Result<&mut Connection, StoreError>) + Send>;
 
-type Batch = Vec<(Box<Ingest>, Reply<IngestOutcome>)>;
+type Batch = Vec<(Box<Write>, Reply<Written>)>;
 
 /// Starts the writer thread on `conn`; it runs the jobs sent to the
 /// returned queue until every sender is dropped.
@@ -98,8 +101,8 @@ impl Writer {
             };
             match first {
                 Job::Run(work) => self.run_alone(work),
-                Job::Ingest(ingest, reply) => {
-                    batch.push((ingest, reply));
+                Job::Write(write, reply) => {
+                    batch.push((write, reply));
                     next = gather(&queue, &mut batch, options);
                     self.commit_batch(&mut batch);
                 }
@@ -123,7 +126,7 @@ impl Writer {
     /// Commits `batch` in one transaction and answers every ingest of it
     /// (through the syncer, for a file).
     fn commit_batch(&mut self, batch: &mut Batch) {
-        let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(batch.len());
+        let mut results: Vec<Result<Written, StoreError>> = Vec::with_capacity(batch.len());
         match self.run_batch(batch, &mut results) {
             Ok(()) => {
                 self.counters
@@ -144,11 +147,7 @@ impl Writer {
 
     /// Runs the batch: `Ok` once COMMIT returned, with one result per ingest
     /// in `results`; `Err` if the transaction as a whole did not commit.
-    fn run_batch(
-        &mut self,
-        batch: &Batch,
-        results: &mut Vec<Result<IngestOutcome, StoreError>>,
-    ) -> Result<(), StoreError> {
+    fn run_batch(&mut self, batch: &Batch, results: &mut Vec<Result<Written, StoreError>>) -> Result<(), StoreError> {
         if self.synchronous_full {
             set_synchronous(&self.conn, "NORMAL")?;
             self.synchronous_full = false;
@@ -157,11 +156,15 @@ impl Writer {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(store_error)?;
-        for (ingest, _) in batch {
-            run(&tx, "SAVEPOINT ingest")?;
-            match ingest_in_tx(&tx, ingest) {
+        for (write, _) in batch {
+            run(&tx, "SAVEPOINT write")?;
+            let written = match &**write {
+                Write::Ingest(ingest) => ingest_in_tx(&tx, ingest).map(Written::Ingest),
+                Write::Enqueue(message) => enqueue_in_tx(&tx, message).map(Written::Enqueue),
+            };
+            match written {
                 Ok(outcome) => {
-                    run(&tx, "RELEASE ingest")?;
+                    run(&tx, "RELEASE write")?;
                     results.push(Ok(outcome));
                 }
                 Err(err) => {
@@ -170,8 +173,8 @@ impl Writer {
                     if tx.is_autocommit() {
                         return Err(store_error(err));
                     }
-                    run(&tx, "ROLLBACK TO ingest")?;
-                    run(&tx, "RELEASE ingest")?;
+                    run(&tx, "ROLLBACK TO write")?;
+                    run(&tx, "RELEASE write")?;
                     results.push(Err(store_error(err)));
                 }
             }
@@ -196,7 +199,7 @@ fn gather(queue: &mpsc::Receiver<Job>, batch: &mut Batch, options: CommitOptions
     let deadline = Instant::now() + options.commit_wait;
     while batch.len() < options.commit_batch {
         match queue.try_recv() {
-            Ok(Job::Ingest(ingest, reply)) => batch.push((ingest, reply)),
+            Ok(Job::Write(write, reply)) => batch.push((write, reply)),
             Ok(other) => return Some(other),
             Err(mpsc::TryRecvError::Disconnected) => return None,
             Err(mpsc::TryRecvError::Empty) => {

@@ -1,0 +1,253 @@
+//! The outbox in SQLite: storing a message (inside a group-committed batch,
+//! on the writer thread), the dispatcher's claims, attempts and
+//! settlements (each a transaction of its own on the writer thread), and
+//! the reads of `/v1/outbound`. One writer means no two claims can race:
+//! a claim is one `UPDATE ... RETURNING`.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use smsgate_normalize::views::OutboundView;
+
+use crate::outbox::{
+    ATTEMPT_COLUMNS, AttemptEnd, Claim, ClaimedOutbound, EVENT_COLUMNS, Enqueued, HEAD_COLUMNS, LinkedEvent,
+    NewAttempt, NewOutbound, OutboundRows, OutboxState, Settle, attempt_row, linked_message, outbound_head,
+    sort_events,
+};
+use crate::page::sql_limit;
+use crate::rows;
+
+/// Stores `message` unless its idempotency key is taken (inside the
+/// writer's batch transaction).
+pub(super) fn enqueue_in_tx(tx: &Connection, message: &NewOutbound) -> rusqlite::Result<Enqueued> {
+    if let Some(key) = &message.idempotency_key {
+        let earlier: Option<(String, String)> = tx
+            .prepare_cached("SELECT id, request_hash FROM outbound WHERE idempotency_key = ?1")?
+            .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        if let Some((id, hash)) = earlier {
+            return Ok(if hash == message.request_hash {
+                Enqueued::Repeat(id)
+            } else {
+                Enqueued::KeyReused
+            });
+        }
+    }
+    let state = match message.rejected {
+        Some(_) => OutboxState::Rejected,
+        None => OutboxState::Queued,
+    };
+    tx.prepare_cached(
+        r#"INSERT INTO outbound (id, idempotency_key, request_hash, "to", "from", text, reference, route,
+                                 segments, state, error, created_at, state_at, due_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?12)"#,
+    )?
+    .execute(params![
+        message.id,
+        message.idempotency_key,
+        message.request_hash,
+        message.to,
+        message.from,
+        message.text,
+        message.reference,
+        message.route,
+        message.segments,
+        state.as_str(),
+        message.rejected,
+        message.created_at,
+    ])?;
+    Ok(Enqueued::New(message.id.clone()))
+}
+
+/// Claims up to `claim.limit` due messages that nobody holds.
+pub(super) fn claim(conn: &mut Connection, claim: &Claim) -> rusqlite::Result<Vec<ClaimedOutbound>> {
+    let tx = conn.transaction()?;
+    let mut claimed: Vec<ClaimedOutbound> = tx
+        .prepare_cached(
+            r#"UPDATE outbound SET claimed_by = ?1, lease_until = ?2
+               WHERE seq IN (SELECT seq FROM outbound
+                             WHERE state = 'queued' AND due_at <= ?3
+                               AND (lease_until IS NULL OR lease_until < ?3)
+                             ORDER BY due_at LIMIT ?4)
+               RETURNING id, "to", "from", text, route, provider_index, tries"#,
+        )?
+        .query_map(
+            params![claim.owner, claim.lease_until(), claim.now, sql_limit(claim.limit)],
+            |row| {
+                Ok(ClaimedOutbound {
+                    id: row.get(0)?,
+                    to: row.get(1)?,
+                    from: row.get(2)?,
+                    text: row.get(3)?,
+                    route: row.get(4)?,
+                    provider_index: row.get(5)?,
+                    tries: row.get(6)?,
+                    attempts: Vec::new(),
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    for message in &mut claimed {
+        message.attempts = attempts(&tx, &message.id)?.iter().map(|a| a.claimed()).collect();
+    }
+    tx.commit()?;
+    Ok(claimed)
+}
+
+fn attempts(conn: &Connection, id: &str) -> rusqlite::Result<Vec<crate::outbox::AttemptRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM outbound_attempts WHERE outbound_id = ?1 ORDER BY number"
+    ))?
+    .query_map([id], |row| attempt_row(row))?
+    .collect()
+}
+
+/// Records an attempt as `uncertain` and extends the claim, if `owner`
+/// still holds the message.
+pub(super) fn begin_attempt(
+    conn: &mut Connection,
+    owner: &str,
+    id: &str,
+    attempt: &NewAttempt,
+) -> rusqlite::Result<bool> {
+    let tx = conn.transaction()?;
+    let held = tx
+        .prepare_cached("UPDATE outbound SET lease_until = ?3 WHERE id = ?1 AND claimed_by = ?2 AND state = 'queued'")?
+        .execute(params![id, owner, attempt.lease_until])?;
+    if held == 0 {
+        return Ok(false);
+    }
+    tx.prepare_cached(
+        "INSERT INTO outbound_attempts (outbound_id, number, provider, api, provider_id, submitted_at, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'uncertain')",
+    )?
+    .execute(params![
+        id,
+        attempt.number,
+        attempt.provider,
+        attempt.api,
+        attempt.provider_id.as_str(),
+        attempt.submitted_at,
+    ])?;
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Records how an attempt ended and where the message goes, releasing the
+/// claim; the message is left alone if `owner` no longer holds it.
+pub(super) fn settle(
+    conn: &mut Connection,
+    owner: &str,
+    id: &str,
+    end: Option<&AttemptEnd>,
+    settle: &Settle,
+) -> rusqlite::Result<bool> {
+    let tx = conn.transaction()?;
+    if let Some(end) = end {
+        tx.prepare_cached(
+            "UPDATE outbound_attempts SET outcome = ?3, provider_message_id = ?4, error = ?5
+             WHERE outbound_id = ?1 AND number = ?2",
+        )?
+        .execute(params![
+            id,
+            end.number,
+            end.outcome.as_str(),
+            end.provider_message_id,
+            end.error
+        ])?;
+    }
+    let changed = match settle {
+        Settle::Retry {
+            at,
+            provider_index,
+            tries,
+        } => tx
+            .prepare_cached(
+                "UPDATE outbound SET due_at = ?3, provider_index = ?4, tries = ?5, claimed_by = NULL, lease_until = NULL
+                 WHERE id = ?1 AND claimed_by = ?2 AND state = 'queued'",
+            )?
+            .execute(params![id, owner, at, provider_index, tries])?,
+        Settle::Done { state, error, at } => tx
+            .prepare_cached(
+                "UPDATE outbound SET state = ?3, error = ?4, state_at = ?5, claimed_by = NULL, lease_until = NULL
+                 WHERE id = ?1 AND claimed_by = ?2 AND state = 'queued'",
+            )?
+            .execute(params![id, owner, state.as_str(), error, at])?,
+    };
+    tx.commit()?;
+    Ok(changed == 1)
+}
+
+/// One message's view, in one snapshot.
+pub(super) fn outbound(conn: &mut Connection, id: &str) -> rusqlite::Result<Option<OutboundView>> {
+    let tx = conn.transaction()?;
+    let head = tx
+        .prepare_cached(&format!("SELECT {HEAD_COLUMNS} FROM outbound WHERE id = ?1"))?
+        .query_row([id], |row| outbound_head(row))
+        .optional()?;
+    let view = match head {
+        Some(head) => Some(rows_of(&tx, head)?.view()),
+        None => None,
+    };
+    tx.commit()?;
+    Ok(view)
+}
+
+/// Messages accepted after `seq` `after`, oldest first, with their `seq`s.
+pub(super) fn outbound_page(
+    conn: &mut Connection,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<(i64, OutboundView)>> {
+    let tx = conn.transaction()?;
+    let heads = tx
+        .prepare_cached(&format!(
+            "SELECT {HEAD_COLUMNS} FROM outbound WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))?
+        .query_map(params![after, sql_limit(limit)], |row| outbound_head(row))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut page = Vec::with_capacity(heads.len());
+    for head in heads {
+        let seq = head.seq;
+        page.push((seq, rows_of(&tx, head)?.view()));
+    }
+    tx.commit()?;
+    Ok(page)
+}
+
+/// The attempts, linked provider messages and their events of `head`.
+fn rows_of(conn: &Connection, head: crate::outbox::OutboundHead) -> rusqlite::Result<OutboundRows> {
+    let attempts = attempts(conn, &head.id)?;
+    let linked = conn
+        .prepare_cached(
+            "SELECT provider, message_id, status, status_key, status_at FROM messages WHERE client_message_id = ?1
+             UNION
+             SELECT m.provider, m.message_id, m.status, m.status_key, m.status_at
+             FROM outbound_attempts a
+             JOIN messages m ON m.provider = a.provider_id AND m.message_id = a.provider_message_id
+             WHERE a.outbound_id = ?1",
+        )?
+        .query_map([&head.id], |row| linked_message(row))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut events = Vec::new();
+    for message in &linked {
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM status_events WHERE provider = ?1 AND message_id = ?2 ORDER BY id"
+        ))?;
+        let found = statement.query_map(params![message.provider.as_str(), message.message_id], |row| {
+            rows::message_event(row)
+        })?;
+        for event in found {
+            events.push(LinkedEvent {
+                provider: message.provider,
+                message_id: message.message_id.clone(),
+                event: event?,
+            });
+        }
+    }
+    sort_events(&mut events);
+    Ok(OutboundRows {
+        head,
+        attempts,
+        linked,
+        events,
+    })
+}
