@@ -10,6 +10,7 @@
 
 mod events;
 mod messages;
+mod outbound;
 mod quarantine;
 mod send;
 mod serve;
@@ -59,6 +60,9 @@ enum Command {
     /// Look at outbound messages.
     #[command(subcommand)]
     Messages(messages::Command),
+    /// Look at messages sent through smsgate (POST /v1/outbound).
+    #[command(subcommand)]
+    Outbound(outbound::Command),
     /// Look at the event feed.
     #[command(subcommand)]
     Events(events::Command),
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args, &file).await,
             Command::Messages(command) => messages::run(command, &file).await,
             Command::Events(command) => events::run(command, &file).await,
+            Command::Outbound(command) => outbound::run(command, &file).await,
             Command::Quarantine(command) => quarantine::run(command, &file).await,
             Command::Send(args) => send::run(args).await,
             Command::Simulate(args) => simulate::run(args).await,

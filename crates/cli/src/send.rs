@@ -16,6 +16,9 @@ use smsgate_send::retry::RetryPolicy;
 use smsgate_send::rows::read_csv;
 use smsgate_send::{Gateway, GatewayConfig, Outgoing, Progress, Route, Sender, Sent};
 
+use smsgate_normalize::views::OutboundRequest;
+
+use crate::outbound;
 use crate::source::open_store;
 
 #[derive(clap::Args, Debug)]
@@ -24,8 +27,22 @@ pub struct Args {
     /// The provider API: clickatell (POST /messages; bulk for --csv), clickatell-http
     /// (GET /messages/http/send) or clearline (POST /MessageSender/sms). The key comes from
     /// SMSGATE_CLICKATELL_API_KEY or SMSGATE_CLEARLINE_API_KEY.
-    #[arg(long, value_name = "PROVIDER")]
-    provider: Route,
+    #[arg(long, value_name = "PROVIDER", required_unless_present = "server")]
+    provider: Option<Route>,
+    /// Send through a running smsgate (POST /v1/outbound) instead of a provider: its routes pick the
+    /// provider, with retries and failover. The token comes from SMSGATE_API_TOKEN.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["provider", "csv", "client_message_id", "callback_url",
+          "base_url", "database"])]
+    server: Option<String>,
+    /// With --server: the route by name [default: the route whose prefix matches --to]
+    #[arg(long, value_name = "NAME", requires = "server")]
+    route: Option<String>,
+    /// With --server: your own reference, kept with the message
+    #[arg(long, requires = "server")]
+    reference: Option<String>,
+    /// With --server: makes the request safe to repeat (the same key sends once)
+    #[arg(long, value_name = "KEY", requires = "server")]
+    idempotency_key: Option<String>,
     /// The recipient's number (e.g. +27820000000)
     #[arg(long, requires = "text", conflicts_with = "csv")]
     to: Option<String>,
@@ -75,13 +92,27 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let key = api_key(args.provider)?;
+    if let Some(server) = &args.server {
+        let (Some(to), Some(text)) = (&args.to, &args.text) else {
+            anyhow::bail!("--server sends one message: give --to and --text");
+        };
+        let request = OutboundRequest {
+            to: to.clone(),
+            text: text.clone(),
+            from: args.from.clone(),
+            reference: args.reference.clone(),
+            route: args.route.clone(),
+        };
+        return outbound::send(server, request, args.idempotency_key.as_deref(), args.json).await;
+    }
+    let provider = args.provider.context("--provider or --server is needed")?;
+    let key = api_key(provider)?;
     let gateway = Gateway::new(GatewayConfig {
-        route: args.provider,
+        route: provider,
         base_url: args
             .base_url
             .clone()
-            .unwrap_or_else(|| args.provider.production_url().to_string()),
+            .unwrap_or_else(|| provider.production_url().to_string()),
         key,
         callback_url: args.callback_url.clone(),
         request_timeout: Duration::from_secs(args.timeout),
@@ -101,7 +132,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         bulk_size: usize::from(args.bulk_size),
         resend_uncertain: args.resend_uncertain,
     };
-    let mut output = Output::new(args.json, args.provider);
+    let mut output = Output::new(args.json, provider);
     match &args.csv {
         Some(csv) => send_csv(&mut sender, csv, args.results.clone(), &mut output).await,
         None => send_one(&mut sender, &args, &mut output).await,

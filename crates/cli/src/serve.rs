@@ -2,7 +2,8 @@
 //! print the URLs to configure at each provider once, then run until Ctrl-C
 //! or SIGTERM, and drain: no new requests, every request in flight answered
 //! after its commit, within `--shutdown-timeout`. SIGHUP reloads the TLS
-//! certificate.
+//! certificate. With routes configured, the dispatcher runs beside the
+//! receiver and sends what `POST /v1/outbound` stored.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +13,8 @@ use std::time::Duration;
 use anyhow::Context;
 use smsgate_callbacks::Route;
 use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
-use smsgate_receiver::{Config, Secrets, TlsFiles};
+use smsgate_dispatch::{DispatchOptions, Dispatcher, SendingConfig};
+use smsgate_receiver::{Config, Secrets, Sending, TlsFiles};
 use smsgate_store::{CommitOptions, Store};
 
 use crate::settings::{self, File};
@@ -50,6 +52,11 @@ pub struct Args {
     /// The private key of --tls-cert (PEM). Re-read on SIGHUP.
     #[arg(long, env = "SMSGATE_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Providers and routes for sending through smsgate (`POST /v1/outbound`),
+    /// as `[providers.NAME]` and `[[routes]]` tables in this TOML file,
+    /// instead of those of --config
+    #[arg(long, env = "SMSGATE_ROUTES", value_name = "FILE")]
+    routes: Option<PathBuf>,
     /// On SIGTERM or Ctrl-C, how long requests in flight may take to finish before the process exits anyway [default: 30]
     #[arg(long, env = "SMSGATE_SHUTDOWN_TIMEOUT", value_name = "SECONDS")]
     shutdown_timeout: Option<u64>,
@@ -135,12 +142,18 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         .shutdown_timeout
         .or(file.shutdown_timeout)
         .map_or(DEFAULT_SHUTDOWN_TIMEOUT, Duration::from_secs);
+    let sending_file = args.routes.as_deref().or_else(|| {
+        let configures_sending = file.providers.is_some() || file.routes.is_some();
+        file.path.as_deref().filter(|_| configures_sending)
+    });
+    let sending = sending_config(sending_file)?;
     let config = Config {
         listen,
         api_listen,
         body_limit,
         body_timeout,
         tls,
+        sending: sending.clone(),
     };
     let running = smsgate_receiver::start(&config, Arc::clone(&store), secrets.clone()).await?;
     let scheme = if config.tls.is_some() { "https" } else { "http" };
@@ -148,6 +161,10 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         .public_url
         .or(file.public_url.clone())
         .unwrap_or_else(|| format!("{scheme}://{}", running.callback_addr()));
+    let dispatcher = match sending {
+        Some(sending) => Some(start_dispatcher(&store, sending, &public, &secrets)?),
+        None => None,
+    };
     let api_url = format!("{scheme}://{}", running.api_addr());
     let database = smsgate_store::display_url(&database);
     print_start_up(&public, &api_url, &database, &secrets);
@@ -184,11 +201,71 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
             std::process::exit(EXIT_ON_SECOND_SIGNAL);
         }
     }
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.stop(shutdown_timeout).await;
+    }
     // Every request has been answered, and each was answered only after its
     // commit was flushed: nothing of the store is left to write.
     drop(store);
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The sending configuration of `path` (`--routes`, else `--config`), if
+/// it has routes; a mistake in it stops the start with its line.
+fn sending_config(path: Option<&std::path::Path>) -> anyhow::Result<Option<Sending>> {
+    let Some(path) = path else { return Ok(None) };
+    let config = SendingConfig::load(path, |name| std::env::var(name).ok())?;
+    Ok(config.is_enabled().then(|| Sending {
+        config: Arc::new(config),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    }))
+}
+
+/// The dispatcher, running in the background until [`RunningDispatcher::stop`].
+struct RunningDispatcher {
+    stop: Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningDispatcher {
+    /// Stops claiming and waits, within `timeout`, for the messages in
+    /// flight to be settled (one cut short stays `uncertain`: never sent twice).
+    async fn stop(self, timeout: Duration) {
+        self.stop.notify_one();
+        if tokio::time::timeout(timeout, self.task).await.is_err() {
+            tracing::warn!("outbound messages still in flight after the shutdown timeout; they stay uncertain");
+        }
+    }
+}
+
+fn start_dispatcher(
+    store: &Arc<dyn Store>,
+    sending: Sending,
+    public: &str,
+    secrets: &Secrets,
+) -> anyhow::Result<RunningDispatcher> {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "smsgate".into());
+    let options = DispatchOptions {
+        owner: format!("{host}-{}-{started}", std::process::id()),
+        public_url: public.to_string(),
+        callback_secret: smsgate::ApiKey::new(secrets.callback.expose())
+            .context("the callback secret cannot go in a callback URL")?,
+        concurrency: DispatchOptions::DEFAULT_CONCURRENCY,
+        poll: DispatchOptions::DEFAULT_POLL,
+    };
+    let routes: Vec<&str> = sending.config.routes.iter().map(|r| r.name.as_str()).collect();
+    tracing::info!(routes = %routes.join(", "), "sending through /v1/outbound");
+    let dispatcher = Dispatcher::new(Arc::clone(store), sending.config, options, sending.wake)
+        .context("a provider's base_url cannot be used")?;
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = Arc::clone(&stop);
+    let task = tokio::spawn(dispatcher.run(async move { stopped.notified().await }));
+    Ok(RunningDispatcher { stop, task })
 }
 
 /// The exit status after a second signal cut the drain short (128 + SIGINT,

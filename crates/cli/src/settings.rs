@@ -22,6 +22,14 @@ pub struct File {
     pub tls_key: Option<std::path::PathBuf>,
     pub shutdown_timeout: Option<u64>,
     pub server: Option<String>,
+    /// `[providers.NAME]` and `[[routes]]`: whether the file configures
+    /// sending; `smsgate_dispatch::SendingConfig` reads and checks them
+    /// (from `path`), so that its errors name their lines.
+    pub providers: Option<toml::Table>,
+    pub routes: Option<Vec<toml::Table>>,
+    /// Where the file was read from.
+    #[serde(skip)]
+    pub path: Option<std::path::PathBuf>,
 }
 
 impl File {
@@ -29,13 +37,16 @@ impl File {
         let Some(path) = path else { return Ok(File::default()) };
         let text =
             std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| {
+        let mut file: File = toml::from_str(&text).with_context(|| {
             format!(
                 "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, body-timeout, \
-                 commit-batch, commit-wait-us, public-url, tls-cert, tls-key, shutdown-timeout, server",
+                 commit-batch, commit-wait-us, public-url, tls-cert, tls-key, shutdown-timeout, server, \
+                 and the tables providers and routes",
                 path.display()
             )
-        })
+        })?;
+        file.path = Some(path.to_path_buf());
+        Ok(file)
     }
 }
 

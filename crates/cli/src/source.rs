@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use smsgate_normalize::Provider;
-use smsgate_receiver_api::views::{EventsPage, MessageView};
+use smsgate_receiver_api::views::{EventsPage, MessageView, OutboundView};
 use smsgate_store::Store;
 
 use crate::settings::{self, File};
@@ -102,7 +102,7 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// The generated client's types and the receiver's views are the same JSON.
-fn convert<From: serde::Serialize, To: serde::de::DeserializeOwned>(value: From) -> anyhow::Result<To> {
+pub fn convert<From: serde::Serialize, To: serde::de::DeserializeOwned>(value: From) -> anyhow::Result<To> {
     Ok(serde_json::from_value(serde_json::to_value(value)?)?)
 }
 
@@ -117,6 +117,17 @@ impl Source {
                 .send()
                 .await
             {
+                Ok(message) => Ok(Some(convert(message.into_inner())?)),
+                Err(smsgate::api::Error::ErrorResponse(response)) if response.status() == 404 => Ok(None),
+                Err(error) => Err(anyhow::anyhow!("the server answered: {error}")),
+            },
+        }
+    }
+
+    pub async fn outbound(&self, id: &str) -> anyhow::Result<Option<OutboundView>> {
+        match self {
+            Source::Store(store) => Ok(store.outbound(id).await?),
+            Source::Server(client) => match client.get_outbound().id(id).send().await {
                 Ok(message) => Ok(Some(convert(message.into_inner())?)),
                 Err(smsgate::api::Error::ErrorResponse(response)) if response.status() == 404 => Ok(None),
                 Err(error) => Err(anyhow::anyhow!("the server answered: {error}")),

@@ -5,7 +5,7 @@
 //! one starts: the attempt is recorded before its request leaves, so a
 //! process killed at any point leaves nothing sent twice without cause.
 //!
-//! It wakes when a message is accepted ([`Dispatcher::waker`]) and polls
+//! It wakes when a message is accepted (the `wake` it is made with) and polls
 //! for retries that fall due. Several replicas on one PostgreSQL database
 //! each run one; claims keep them off each other's messages.
 
@@ -71,11 +71,13 @@ fn millis(duration: Duration) -> i64 {
 }
 
 impl Dispatcher {
-    /// A dispatcher for `config`'s providers; a gateway per provider.
+    /// A dispatcher for `config`'s providers (a gateway per provider),
+    /// woken by `wake` when a message is stored.
     pub fn new(
         store: Arc<dyn Store>,
         config: Arc<SendingConfig>,
         options: DispatchOptions,
+        wake: Arc<Notify>,
     ) -> Result<Dispatcher, smsgate_send::gateway::ConfigError> {
         let gateways = config
             .providers
@@ -96,13 +98,8 @@ impl Dispatcher {
             config,
             gateways,
             options,
-            wake: Arc::new(Notify::new()),
+            wake,
         })
-    }
-
-    /// Wakes the dispatcher: a message was just stored.
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
     }
 
     /// Dispatches until `stop` completes, then waits for the messages in

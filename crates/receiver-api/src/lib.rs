@@ -8,16 +8,16 @@
 //! building the server.
 //!
 //! One trait holds both surfaces, callbacks (tag `callbacks`) and the query
-//! API (tag `query`): the query API is served on the callback address unless
+//! API (tags `query` and `outbound`): the query API is served on the callback address unless
 //! it is given its own, and dropshot cannot merge the descriptions of two
 //! traits into one server. The committed `openapi/smsgate-api.json` is the
-//! `query`-tagged part of the document ([`query_api_openapi`]).
+//! `query`-, `outbound`- and `health`-tagged part of the document ([`query_api_openapi`]).
 
 pub use smsgate_http_server::extractors;
 pub mod openapi;
 pub use smsgate_normalize::views;
 
-use dropshot::{Body, HttpError, HttpResponseOk, Path, Query, RequestContext};
+use dropshot::{Body, Header, HttpError, HttpResponseAccepted, HttpResponseOk, Path, Query, RequestContext, TypedBody};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smsgate::clearline::callbacks::types::DeliveryStatusCallback;
@@ -28,7 +28,7 @@ use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 pub use openapi::{query_api_openapi, receiver_openapi};
 
 use crate::extractors::{RawBody, RawQuery};
-use crate::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
+use crate::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, QuarantinePage};
 
 /// Tags that say which surface an endpoint belongs to.
 pub mod tags {
@@ -36,6 +36,9 @@ pub mod tags {
     pub const CALLBACKS: &str = "callbacks";
     /// The query API under `/v1` (bearer token), and `/metrics`.
     pub const QUERY: &str = "query";
+    /// Sending through smsgate: `/v1/outbound` (bearer token), on the
+    /// query API's listener.
+    pub const OUTBOUND: &str = "outbound";
     /// `/healthz`, on every listener.
     pub const HEALTH: &str = "health";
 }
@@ -67,6 +70,24 @@ pub struct MessagePath {
     /// `clickatell`, `smarthive` or `clearline`.
     pub provider: String,
     pub message_id: String,
+}
+
+/// `GET /v1/outbound/{id}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct OutboundPath {
+    /// The id `POST /v1/outbound` answered with (`ob_...`).
+    pub id: String,
+}
+
+/// The headers `POST /v1/outbound` reads.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct OutboundHeaders {
+    /// Makes the request safe to repeat: the same key with the same body
+    /// returns the message stored the first time (nothing is sent twice);
+    /// the same key with another body is a 422. 1 to 255 visible ASCII
+    /// characters, e.g. a UUID.
+    #[serde(rename = "Idempotency-Key")]
+    pub idempotency_key: Option<String>,
 }
 
 /// Paging of the feeds.
@@ -137,6 +158,7 @@ impl<'de> Deserialize<'de> for Limit {
         tags = {
             "callbacks" = { description = "Provider callbacks: the routes a provider is configured to call" },
             "query" = { description = "The query API under /v1 (bearer token), and /metrics" },
+            "outbound" = { description = "Sending through smsgate's configured providers and routes (bearer token)" },
             "health" = { description = "Liveness and readiness, on every listener" },
         },
     },
@@ -235,6 +257,37 @@ pub trait ReceiverApi {
         rqctx: RequestContext<Self::Context>,
         query: Query<PageParams>,
     ) -> Result<HttpResponseOk<InboundPage>, HttpError>;
+
+    /// Sends a message through the configured providers: `202` with the
+    /// stored message (`status: queued`, or `rejected` with the reason for
+    /// a text no provider takes) once it is durably stored; it is then
+    /// submitted through its route's providers in order, with retries and
+    /// failover. `400` for a number that is not E.164, an empty text or an
+    /// unknown route; `422` for an idempotency key used with another body;
+    /// `503` when nothing could be stored (retry) or sending is not
+    /// configured.
+    #[endpoint { method = POST, path = "/v1/outbound", operation_id = "sendOutbound", tags = ["outbound"] }]
+    async fn send_outbound(
+        rqctx: RequestContext<Self::Context>,
+        headers: Header<OutboundHeaders>,
+        body: TypedBody<OutboundRequest>,
+    ) -> Result<HttpResponseAccepted<OutboundView>, HttpError>;
+
+    /// A message sent through smsgate: its status (the provider's, once one
+    /// accepted it), every attempt, and the provider's status events; 404
+    /// if unknown.
+    #[endpoint { method = GET, path = "/v1/outbound/{id}", operation_id = "getOutbound", tags = ["outbound"] }]
+    async fn get_outbound(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<OutboundPath>,
+    ) -> Result<HttpResponseOk<OutboundView>, HttpError>;
+
+    /// Messages sent through smsgate, in the order they were accepted.
+    #[endpoint { method = GET, path = "/v1/outbound", operation_id = "listOutbound", tags = ["outbound"] }]
+    async fn list_outbound(
+        rqctx: RequestContext<Self::Context>,
+        query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<OutboundPage>, HttpError>;
 
     /// Quarantined callbacks (authenticated, but not parseable) with their errors.
     #[endpoint { method = GET, path = "/v1/quarantine", operation_id = "listQuarantine", tags = ["query"] }]

@@ -39,7 +39,7 @@ fn optional_callback_bodies(document: &mut Value) {
 /// it.
 pub fn query_api_openapi() -> Value {
     let mut document = receiver_openapi();
-    let keep = [tags::QUERY, tags::HEALTH];
+    let keep = [tags::QUERY, tags::OUTBOUND, tags::HEALTH];
     let paths = document["paths"].as_object_mut().expect("paths");
     paths.retain(|_, item| {
         item.as_object().into_iter().flatten().any(|(_, op)| {

@@ -11,6 +11,7 @@ use dropshot::{ClientErrorStatusCode, HttpError, RequestContext};
 use smsgate_store::Store;
 
 use crate::metrics::Metrics;
+use crate::outbound::Sending;
 use crate::secrets::Secrets;
 
 /// Which surfaces a listener serves.
@@ -42,6 +43,8 @@ pub struct ReceiverContext {
     pub(crate) body_limit: usize,
     pub(crate) body_timeout: Duration,
     pub(crate) surfaces: Surfaces,
+    /// Sending through `/v1/outbound`, when routes are configured.
+    pub(crate) sending: Option<Sending>,
 }
 
 impl ReceiverContext {

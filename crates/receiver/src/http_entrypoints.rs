@@ -1,16 +1,24 @@
 //! The [`ReceiverApi`] implementation: callback routes hand over to
 //! [`ingest::callback`]; query routes check the bearer token and read the store.
 
-use dropshot::{Body, ClientErrorStatusCode, HttpError, HttpResponseOk, Path, Query, RequestContext};
+use dropshot::{
+    Body, ClientErrorStatusCode, Header, HttpError, HttpResponseAccepted, HttpResponseOk, Path, Query, RequestContext,
+    TypedBody,
+};
 use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
-use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
-use smsgate_receiver_api::{CallbackAck, Health, Limit, MessagePath, PageParams, ReceiverApi};
+use smsgate_receiver_api::views::{
+    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, QuarantinePage,
+};
+use smsgate_receiver_api::{
+    CallbackAck, Health, Limit, MessagePath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+};
 use smsgate_store::StoreError;
 
 use crate::context::ReceiverContext;
 use crate::ingest::{self, Payload};
+use crate::outbound;
 
 /// The receiver's implementation of [`ReceiverApi`] (its context is
 /// [`ReceiverContext`]).
@@ -139,6 +147,33 @@ impl ReceiverApi for ReceiverImpl {
         let page = ctx
             .store
             .inbound(after.as_deref(), page_size(limit))
+            .await
+            .map_err(store_error)?;
+        Ok(HttpResponseOk(page))
+    }
+
+    async fn send_outbound(
+        rqctx: RequestContext<ReceiverContext>,
+        headers: Header<OutboundHeaders>,
+        body: TypedBody<OutboundRequest>,
+    ) -> Result<HttpResponseAccepted<OutboundView>, HttpError> {
+        outbound::send(&rqctx, headers.into_inner().idempotency_key, body.into_inner()).await
+    }
+
+    async fn get_outbound(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<OutboundPath>,
+    ) -> Result<HttpResponseOk<OutboundView>, HttpError> {
+        outbound::get(&rqctx, &path.into_inner().id).await
+    }
+
+    async fn list_outbound(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<OutboundPage>, HttpError> {
+        rqctx.context().require_api_token(&rqctx)?;
+        let PageParams { after, limit } = query.into_inner();
+        let page = outbound::list(&rqctx, after.as_deref(), page_size(limit))
             .await
             .map_err(store_error)?;
         Ok(HttpResponseOk(page))

@@ -65,7 +65,10 @@ pub(crate) async fn callback(
         false => Input::Body(&body),
     };
     let parsed = match smsgate_callbacks::parse(route, input) {
-        Ok(callback) => {
+        Ok(mut callback) => {
+            if route == Route::ClearlineStatus {
+                link_outbound(stored_query.as_deref(), &mut callback);
+            }
             ctx.metrics.ignored(provider, callback.ignored.len());
             Parsed::Events {
                 status: callback.status,
@@ -114,6 +117,23 @@ pub(crate) async fn callback(
             ctx.metrics.callback(provider, Outcome::Unavailable);
             Err(unavailable(&error))
         }
+    }
+}
+
+/// A ClearLine callback to the per-message URL smsgate gave when it sent
+/// the message carries the outbound id in the query: the events get it as
+/// their client message id, which links them to the outbound message even
+/// when the submit answer (with ClearLine's message id) never arrived.
+fn link_outbound(query: Option<&str>, callback: &mut smsgate_callbacks::Callback) {
+    let Some(id) = query.and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == smsgate_dispatch::OUTBOUND_PARAM)
+            .map(|(_, id)| id.into_owned())
+    }) else {
+        return;
+    };
+    for event in &mut callback.status {
+        event.client_message_id.get_or_insert_with(|| id.clone());
     }
 }
 

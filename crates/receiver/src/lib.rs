@@ -9,6 +9,10 @@
 //! that cannot commit gets the provider a 503 with `Retry-After`, never a 2xx.
 //! [`metrics`] counts every outcome.
 //!
+//! `/v1/outbound` (`outbound`) stores messages to send in the same store,
+//! through the same group commit, and wakes the dispatcher
+//! (`smsgate-dispatch`), which `smsgate serve` runs beside the receiver.
+//!
 //! [`start_noop`] serves the same routes storing nothing: the baseline of
 //! the ingest benchmark.
 
@@ -18,10 +22,12 @@ mod http_entrypoints;
 mod ingest;
 pub mod metrics;
 mod noop;
+mod outbound;
 pub mod secrets;
 mod server;
 
 pub use noop::start_noop;
+pub use outbound::Sending;
 pub use secrets::Secrets;
 pub use server::{Config, Running, StartError, start};
 pub use smsgate_http_server::TlsFiles;

@@ -5,10 +5,16 @@
 
 use std::net::SocketAddr;
 
-use dropshot::{Body, HttpError, HttpResponseOk, HttpServer, Path, Query, RequestContext};
+use dropshot::{
+    Body, Header, HttpError, HttpResponseAccepted, HttpResponseOk, HttpServer, Path, Query, RequestContext, TypedBody,
+};
 use smsgate_http_server::extractors::{RawBody, RawQuery};
-use smsgate_receiver_api::views::{EventsPage, InboundPage, MessageView, QuarantinePage};
-use smsgate_receiver_api::{CallbackAck, Health, MessagePath, PageParams, ReceiverApi, receiver_api_mod};
+use smsgate_receiver_api::views::{
+    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, QuarantinePage,
+};
+use smsgate_receiver_api::{
+    CallbackAck, Health, MessagePath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
+};
 
 use smsgate_http_server::start_server;
 
@@ -117,6 +123,28 @@ impl ReceiverApi for Noop {
         _rqctx: RequestContext<()>,
         _query: Query<PageParams>,
     ) -> Result<HttpResponseOk<InboundPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn send_outbound(
+        _rqctx: RequestContext<()>,
+        _headers: Header<OutboundHeaders>,
+        _body: TypedBody<OutboundRequest>,
+    ) -> Result<HttpResponseAccepted<OutboundView>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn get_outbound(
+        _rqctx: RequestContext<()>,
+        _path: Path<OutboundPath>,
+    ) -> Result<HttpResponseOk<OutboundView>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_outbound(
+        _rqctx: RequestContext<()>,
+        _query: Query<PageParams>,
+    ) -> Result<HttpResponseOk<OutboundPage>, HttpError> {
         Err(nothing_here())
     }
 

@@ -13,6 +13,7 @@ use crate::Secrets;
 use crate::context::{ReceiverContext, Surfaces};
 use crate::http_entrypoints::ReceiverImpl;
 use crate::metrics::Metrics;
+use crate::outbound::Sending;
 
 /// How to run the receiver.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// HTTPS on every listener with this certificate; plain HTTP without.
     pub tls: Option<TlsFiles>,
+    /// Sending through `/v1/outbound`; without it, the route says how to configure it.
+    pub sending: Option<Sending>,
 }
 
 impl Config {
@@ -43,6 +46,7 @@ impl Config {
             body_limit: Self::DEFAULT_BODY_LIMIT,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             tls: None,
+            sending: None,
         }
     }
 }
@@ -119,6 +123,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             body_limit: config.body_limit,
             body_timeout: config.body_timeout,
             surfaces,
+            sending: config.sending.clone(),
         };
         let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);

@@ -33,6 +33,9 @@ pub struct Failure {
     pub retryable: bool,
     /// The provider's `Retry-After`, when it sent one.
     pub retry_after: Option<Duration>,
+    /// Not retryable and not maybe sent covers a refused key (401, 403):
+    /// nothing about the message itself was judged.
+    ///
     /// The request may have reached the provider and been accepted (a
     /// timeout, a connection lost after sending, an unreadable 2xx).
     pub maybe_sent: bool,
@@ -117,6 +120,16 @@ impl Gateway {
 
     /// Sends one message with the route's single-message operation.
     pub async fn send_one(&self, message: &Outgoing) -> Result<Outcome, Failure> {
+        self.send_one_with_callback(message, self.callback_url.as_deref()).await
+    }
+
+    /// [`Gateway::send_one`] with this message's own ClearLine
+    /// `callbackUrl` (ignored by the other APIs, which have none per message).
+    pub async fn send_one_with_callback(
+        &self,
+        message: &Outgoing,
+        callback_url: Option<&str>,
+    ) -> Result<Outcome, Failure> {
         let result = match (&self.api, self.route) {
             (Api::Clickatell(client), Route::ClickatellHttp) => {
                 let mut request = client
@@ -144,8 +157,8 @@ impl Gateway {
                 let mut body = clearline::types::SendSmsRequest::builder()
                     .phone(message.to.as_str())
                     .message(message.text.as_str());
-                if let Some(url) = &self.callback_url {
-                    body = body.callback_url(Some(url.clone()));
+                if let Some(url) = callback_url {
+                    body = body.callback_url(Some(url.to_string()));
                 }
                 client.send_sms().body(body).send().await.map(|answer| {
                     let answer = answer.into_inner();
@@ -232,7 +245,15 @@ impl Gateway {
                 let body = response.text().await.unwrap_or_default();
                 let quoted: String = body.chars().take(QUOTED_BODY).collect();
                 let message = self.redact(&format!("{} answered HTTP {status}: {quoted}", self.route));
-                if status.as_u16() == 429 || status.as_u16() == 408 || status.is_server_error() {
+                if matches!(status.as_u16(), 401 | 403) {
+                    // The key, not the message: another provider may take it.
+                    Err(Failure {
+                        message: format!("{message} (the API key was refused)"),
+                        retryable: false,
+                        retry_after: None,
+                        maybe_sent: false,
+                    })
+                } else if status.as_u16() == 429 || status.as_u16() == 408 || status.is_server_error() {
                     Err(Failure {
                         message,
                         retryable: true,

@@ -1,0 +1,97 @@
+//! `/v1/outbound`: a message to send is checked (`smsgate-dispatch`'s
+//! intake), stored in the outbox through the store's group commit, and
+//! answered `202` only once it is on disk; then the dispatcher is woken.
+//! Without configured routes, sending answers 503 saying how to configure it.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use dropshot::{ClientErrorStatusCode, HttpError, HttpResponseAccepted, HttpResponseOk, RequestContext};
+use smsgate_dispatch::SendingConfig;
+use smsgate_normalize::views::{OutboundPage, OutboundRequest, OutboundView};
+use smsgate_store::outbox::Enqueued;
+use tokio::sync::Notify;
+
+use crate::context::ReceiverContext;
+use crate::ingest::unavailable;
+
+/// Sending, when routes are configured: the routes to check requests
+/// against, and the dispatcher to wake.
+#[derive(Debug, Clone)]
+pub struct Sending {
+    pub config: Arc<SendingConfig>,
+    pub wake: Arc<Notify>,
+}
+
+fn not_configured() -> HttpError {
+    HttpError::for_unavail(
+        None,
+        "sending is not configured: add [providers.NAME] and [[routes]] to the --config file (or a --routes FILE) \
+         and restart smsgate serve; see the README, \"Sending through smsgate\""
+            .into(),
+    )
+}
+
+fn bad_request(message: String) -> HttpError {
+    HttpError::for_client_error(None, ClientErrorStatusCode::BAD_REQUEST, message)
+}
+
+pub(crate) async fn send(
+    rqctx: &RequestContext<ReceiverContext>,
+    idempotency_key: Option<String>,
+    request: OutboundRequest,
+) -> Result<HttpResponseAccepted<OutboundView>, HttpError> {
+    let ctx = rqctx.context();
+    ctx.require_api_token(rqctx)?;
+    let sending = ctx.sending.as_ref().ok_or_else(not_configured)?;
+    let message = sending
+        .config
+        .intake(&request, idempotency_key.as_deref(), smsgate_dispatch::new_id(), now_millis())
+        .map_err(|bad| bad_request(bad.0))?;
+    let id = match ctx.store.enqueue_outbound(message).await {
+        Ok(Enqueued::New(id)) => {
+            sending.wake.notify_one();
+            id
+        }
+        Ok(Enqueued::Repeat(id)) => id,
+        Ok(Enqueued::KeyReused) => {
+            return Err(HttpError::for_client_error(
+                None,
+                ClientErrorStatusCode::UNPROCESSABLE_ENTITY,
+                "this Idempotency-Key was used with another request: use a new key for a new message".into(),
+            ));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not store an outbound message; answered 503");
+            return Err(unavailable(&error));
+        }
+    };
+    match ctx.store.outbound(&id).await {
+        Ok(Some(view)) => Ok(HttpResponseAccepted(view)),
+        Ok(None) => Err(HttpError::for_internal_error(format!("stored outbound message {id} cannot be read"))),
+        Err(error) => Err(unavailable(&error)),
+    }
+}
+
+pub(crate) async fn get(rqctx: &RequestContext<ReceiverContext>, id: &str) -> Result<HttpResponseOk<OutboundView>, HttpError> {
+    let ctx = rqctx.context();
+    ctx.require_api_token(rqctx)?;
+    match ctx.store.outbound(id).await.map_err(|e| unavailable(&e))? {
+        Some(view) => Ok(HttpResponseOk(view)),
+        None => Err(HttpError::for_not_found(None, format!("no outbound message {id}"))),
+    }
+}
+
+pub(crate) async fn list(
+    rqctx: &RequestContext<ReceiverContext>,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<OutboundPage, smsgate_store::StoreError> {
+    rqctx.context().store.outbound_page(after, limit).await
+}
+
+fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
