@@ -88,22 +88,40 @@ pub enum KeyPlacement {
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     key: Option<ApiKey>,
+    /// Query parameters every request carries (see [`Credentials::with_query`]).
+    query: Vec<(String, String)>,
 }
 
 impl Credentials {
     /// Sends `key` wherever the spec says each operation needs it.
     pub fn api_key(key: ApiKey) -> Credentials {
-        Credentials { key: Some(key) }
+        Credentials {
+            key: Some(key),
+            query: Vec::new(),
+        }
     }
 
     /// Sends no key (for example when the `reqwest::Client` already adds one).
     pub fn none() -> Credentials {
-        Credentials { key: None }
+        Credentials {
+            key: None,
+            query: Vec::new(),
+        }
+    }
+
+    /// Adds these query parameters to every request: a callback URL's own
+    /// parameters, kept as the provider that posts to that URL keeps them.
+    pub fn with_query(mut self, query: Vec<(String, String)>) -> Credentials {
+        self.query = query;
+        self
     }
 
     /// Called by the generated `ClientHooks::pre` before each request.
     pub(crate) fn prepare(&self, request: &mut reqwest::Request, placement: Option<KeyPlacement>) {
         request.headers_mut().remove("api-version");
+        if !self.query.is_empty() {
+            request.url_mut().query_pairs_mut().extend_pairs(&self.query);
+        }
         let (Some(key), Some(placement)) = (&self.key, placement) else {
             return;
         };

@@ -32,18 +32,29 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
 }
 
 /// `POST /v1/outbound` on `server`, with the token from `SMSGATE_API_TOKEN`.
-pub async fn send(server: &str, request: OutboundRequest, idempotency_key: Option<&str>, json: bool) -> anyhow::Result<()> {
+pub async fn send(
+    server: &str,
+    request: OutboundRequest,
+    idempotency_key: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
     let token = smsgate::ApiKey::from_env("SMSGATE_API_TOKEN")
         .context("sending through a server needs its API token in SMSGATE_API_TOKEN")?;
     let client = smsgate::api::Client::with_api_key(server.trim_end_matches('/'), token);
-    let mut call = client.send_outbound().body(convert::<_, smsgate::api::types::OutboundRequest>(request)?);
+    let mut call = client
+        .send_outbound()
+        .body(convert::<_, smsgate::api::types::OutboundRequest>(request)?);
     if let Some(key) = idempotency_key {
         call = call.idempotency_key(key);
     }
     let message = match call.send().await {
         Ok(message) => convert::<_, OutboundView>(message.into_inner())?,
         Err(smsgate::api::Error::ErrorResponse(response)) => {
-            anyhow::bail!("the server refused the message (HTTP {}): {}", response.status(), response.message)
+            anyhow::bail!(
+                "the server refused the message (HTTP {}): {}",
+                response.status(),
+                response.message
+            )
         }
         Err(error) => anyhow::bail!("cannot send through {server}: {error}"),
     };
@@ -89,7 +100,17 @@ fn print(message: &OutboundView, json: bool) -> anyhow::Result<()> {
         .collect();
     println!(
         "{}",
-        table::render(&["SUBMITTED", "PROVIDER", "API", "OUTCOME", "PROVIDER MESSAGE ID", "ERROR"], &attempts)
+        table::render(
+            &[
+                "SUBMITTED",
+                "PROVIDER",
+                "API",
+                "OUTCOME",
+                "PROVIDER MESSAGE ID",
+                "ERROR"
+            ],
+            &attempts
+        )
     );
     let events: Vec<Vec<String>> = message
         .events
@@ -111,7 +132,15 @@ fn print(message: &OutboundView, json: bool) -> anyhow::Result<()> {
         println!(
             "{}",
             table::render(
-                &["PROVIDER TIME", "PROVIDER", "STATUS", "RAW STATUS", "RAW CODE", "DESCRIPTION", "RECEIVED"],
+                &[
+                    "PROVIDER TIME",
+                    "PROVIDER",
+                    "STATUS",
+                    "RAW STATUS",
+                    "RAW CODE",
+                    "DESCRIPTION",
+                    "RECEIVED"
+                ],
                 &events
             )
         );

@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use smsgate_callbacks::Route;
-use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
 use smsgate_dispatch::{DispatchOptions, Dispatcher, SendingConfig};
+use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
 use smsgate_receiver::{Config, Secrets, Sending, TlsFiles};
 use smsgate_store::{CommitOptions, Store};
 

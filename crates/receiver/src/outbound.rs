@@ -23,13 +23,18 @@ pub struct Sending {
     pub wake: Arc<Notify>,
 }
 
+/// 503, with a message the caller sees (dropshot shows 5xx messages only
+/// in its logs by default).
 fn not_configured() -> HttpError {
-    HttpError::for_unavail(
-        None,
-        "sending is not configured: add [providers.NAME] and [[routes]] to the --config file (or a --routes FILE) \
-         and restart smsgate serve; see the README, \"Sending through smsgate\""
-            .into(),
-    )
+    let message = "sending is not configured: add [providers.NAME] and [[routes]] to the --config file (or a \
+                   --routes FILE) and restart smsgate serve; see the README, \"Sending through smsgate\"";
+    HttpError {
+        status_code: dropshot::ErrorStatusCode::SERVICE_UNAVAILABLE,
+        error_code: None,
+        external_message: message.into(),
+        internal_message: message.into(),
+        headers: None,
+    }
 }
 
 fn bad_request(message: String) -> HttpError {
@@ -46,7 +51,12 @@ pub(crate) async fn send(
     let sending = ctx.sending.as_ref().ok_or_else(not_configured)?;
     let message = sending
         .config
-        .intake(&request, idempotency_key.as_deref(), smsgate_dispatch::new_id(), now_millis())
+        .intake(
+            &request,
+            idempotency_key.as_deref(),
+            smsgate_dispatch::new_id(),
+            now_millis(),
+        )
         .map_err(|bad| bad_request(bad.0))?;
     let id = match ctx.store.enqueue_outbound(message).await {
         Ok(Enqueued::New(id)) => {
@@ -68,12 +78,17 @@ pub(crate) async fn send(
     };
     match ctx.store.outbound(&id).await {
         Ok(Some(view)) => Ok(HttpResponseAccepted(view)),
-        Ok(None) => Err(HttpError::for_internal_error(format!("stored outbound message {id} cannot be read"))),
+        Ok(None) => Err(HttpError::for_internal_error(format!(
+            "stored outbound message {id} cannot be read"
+        ))),
         Err(error) => Err(unavailable(&error)),
     }
 }
 
-pub(crate) async fn get(rqctx: &RequestContext<ReceiverContext>, id: &str) -> Result<HttpResponseOk<OutboundView>, HttpError> {
+pub(crate) async fn get(
+    rqctx: &RequestContext<ReceiverContext>,
+    id: &str,
+) -> Result<HttpResponseOk<OutboundView>, HttpError> {
     let ctx = rqctx.context();
     ctx.require_api_token(rqctx)?;
     match ctx.store.outbound(id).await.map_err(|e| unavailable(&e))? {

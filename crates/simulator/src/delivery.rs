@@ -126,7 +126,7 @@ const CLEARLINE_ROUTE: &str = "/client-callback/clearline-status";
 /// The generated ClearLine callback client for a send request's
 /// `callbackUrl`: it must name a receiver's `/client-callback/clearline-status`
 /// route (the only path the client calls); its `token` query parameter is
-/// the client's key. The error never repeats the URL (it carries a secret).
+/// the client's key, and its other parameters go with every callback. The error never repeats the URL (it carries a secret).
 pub fn clearline_client(callback_url: &str) -> Result<clearline::Client, String> {
     let url = reqwest::Url::parse(callback_url).map_err(|e| format!("callbackUrl is not an absolute URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -146,7 +146,14 @@ pub fn clearline_client(callback_url: &str) -> Result<clearline::Client, String>
         }
         None => Credentials::none(),
     };
-    Ok(clearline::Client::new(&base, credentials))
+    // The URL's other parameters stay on every callback, as ClearLine
+    // posts to the URL it was given.
+    let others = url
+        .query_pairs()
+        .filter(|(name, _)| name != "token")
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    Ok(clearline::Client::new(&base, credentials.with_query(others)))
 }
 
 #[cfg(test)]

@@ -1,0 +1,27 @@
+//! Sending through smsgate, end to end: `smsgate serve` with providers and
+//! routes configured, `smsgate simulate` processes standing in for the
+//! providers, messages sent with `POST /v1/outbound`. The tests fail on a
+//! lost message, one sent twice without cause, or a callback linked to the
+//! wrong message. SQLite always; PostgreSQL when SMSGATE_TEST_POSTGRES_URL
+//! is set.
+//!
+//! | module | what |
+//! |---|---|
+//! | `failover` | the primary down: every message through the backup, both attempts recorded |
+//! | `lost_answer` | the provider took it, its answer was lost: `uncertain`, linked by its callbacks, never sent twice |
+//! | `requests` | idempotency keys (also at once), bad input, a text too long, no routes, a config mistake, the CLI |
+//! | `crash` | `kill -9` while accepting and dispatching 500 messages: each sent once, uncertain ones at most once |
+//! | `replicas` | two replicas on one PostgreSQL database, 1,000 messages: each submitted once |
+
+#[path = "outbound/crash.rs"]
+mod crash;
+#[path = "outbound/failover.rs"]
+mod failover;
+#[path = "outbound/harness.rs"]
+mod harness;
+#[path = "outbound/lost_answer.rs"]
+mod lost_answer;
+#[path = "outbound/replicas.rs"]
+mod replicas;
+#[path = "outbound/requests.rs"]
+mod requests;

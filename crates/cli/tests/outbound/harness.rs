@@ -1,0 +1,267 @@
+//! What the sending tests share: `smsgate serve` with providers and routes
+//! in its config file, `smsgate simulate` processes standing in for the
+//! providers (one per provider, each with its own knobs), the API calls,
+//! and the waits.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
+use smsgate_test_support::serve::serve_with_test_secrets;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, Command};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_smsgate");
+/// The key every simulator accepts, given to serve as its providers' keys.
+pub const PROVIDER_KEY: &str = "outbound-test-provider-key";
+/// The environment variable the config names for that key.
+pub const KEY_ENV: &str = "SMSGATE_TEST_PROVIDER_KEY";
+/// Long enough for a debug build on a busy 2-core machine.
+pub const SETTLE: Duration = Duration::from_secs(180);
+
+/// A running `smsgate simulate`, killed when dropped.
+pub struct Simulator {
+    _child: Child,
+    pub base: String,
+}
+
+impl Simulator {
+    /// Starts a simulator calling `callback_base` back, with `knobs`.
+    pub async fn start(callback_base: &str, knobs: &[&str], log: &Path) -> Simulator {
+        let mut child = Command::new(BIN)
+            .args([
+                "simulate",
+                "--listen",
+                "127.0.0.1:0",
+                "--callback-base",
+                callback_base,
+                "--callback-token",
+                CALLBACK_SECRET,
+                "--api-key",
+                PROVIDER_KEY,
+                "--retry-base-ms",
+                "20",
+            ])
+            .args(knobs)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("smsgate simulate starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the simulator prints where it listens")
+            .unwrap()
+            .expect("a first line");
+        // "smsgate simulator on URL, calling back ..."
+        let base = first
+            .split_whitespace()
+            .nth(3)
+            .and_then(|url| url.strip_suffix(','))
+            .unwrap_or_else(|| panic!("no URL in `{first}`"))
+            .to_string();
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Simulator { _child: child, base }
+    }
+
+    /// The messages it accepted, as its control endpoint lists them.
+    pub async fn accepted(&self) -> Vec<Value> {
+        let answer: Value = reqwest::get(format!("{}/simulator/messages", self.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["messages"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// How many times each recipient's message was accepted.
+    pub async fn accepted_per_recipient(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for message in self.accepted().await {
+            *counts.entry(message["to"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// What a [`Relay`] does with the server's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    Forward,
+    /// Closes the connection as soon as the server starts answering: the
+    /// request was served, the client never hears how.
+    Drop,
+}
+
+/// A TCP relay on a port of its own to a target set (and changed) later:
+/// the simulators call back a serve that starts after them, or restarts
+/// on another port.
+pub struct Relay {
+    pub base: String,
+    target: Arc<Mutex<Option<String>>>,
+}
+
+impl Relay {
+    pub async fn start(answers: Answers) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let target: Arc<Mutex<Option<String>>> = Arc::default();
+        let current = target.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let Some(address) = current.lock().unwrap().clone() else {
+                    continue; // nobody to relay to yet: closed
+                };
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&address).await else {
+                        return;
+                    };
+                    match answers {
+                        Answers::Forward => {
+                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                        Answers::Drop => {
+                            let (mut from_client, _to_client) = inbound.split();
+                            let (mut from_server, mut to_server) = outbound.split();
+                            let mut first = [0u8; 1];
+                            tokio::select! {
+                                _ = tokio::io::copy(&mut from_client, &mut to_server) => {}
+                                _ = from_server.read(&mut first) => {}
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        Relay { base, target }
+    }
+
+    /// Relays to `base` (`http://ADDR`) from now on.
+    pub fn point_at(&self, base: &str) {
+        *self.target.lock().unwrap() = Some(base.trim_start_matches("http://").to_string());
+    }
+}
+
+/// Writes `smsgate.toml` in `dir` with `providers` (name, api, base URL)
+/// and the TOML of the routes, and returns its path.
+pub fn config(dir: &Path, providers: &[(&str, &str, &str)], extra: &str, routes: &str) -> PathBuf {
+    let mut text = String::new();
+    for (name, api, base_url) in providers {
+        text.push_str(&format!(
+            "[providers.{name}]\napi = \"{api}\"\nbase_url = \"{base_url}\"\napi_key_env = \"{KEY_ENV}\"\n{extra}\n"
+        ));
+    }
+    text.push_str(routes);
+    let path = dir.join("smsgate.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `smsgate serve` on `database` with the config at `config` and the
+/// providers' key in its environment.
+pub fn serve_sending(dir: &Path, database: &str, config: &Path) -> std::process::Command {
+    let mut command = serve_with_test_secrets(BIN.as_ref(), dir, database, &[]);
+    command.arg("--config").arg(config).env(KEY_ENV, PROVIDER_KEY);
+    command
+}
+
+/// The query API of a running serve.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    pub base: String,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        Api {
+            http: reqwest::Client::new(),
+            base: base.to_string(),
+        }
+    }
+
+    /// `POST /v1/outbound`: the status and the JSON answer.
+    pub async fn send(&self, body: &Value, key: Option<&str>) -> Result<(u16, Value), reqwest::Error> {
+        let mut request = self
+            .http
+            .post(format!("{}/v1/outbound", self.base))
+            .bearer_auth(API_TOKEN)
+            .timeout(Duration::from_secs(30))
+            .json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// `POST /v1/outbound` that must answer 202; the stored message.
+    pub async fn send_ok(&self, to: &str, text: &str) -> Value {
+        let (status, message) = self.send(&json!({"to": to, "text": text}), None).await.unwrap();
+        assert_eq!(status, 202, "{message}");
+        message
+    }
+
+    pub async fn get(&self, id: &str) -> Value {
+        self.http
+            .get(format!("{}/v1/outbound/{id}", self.base))
+            .bearer_auth(API_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until every message of `ids` satisfies `done`; their views.
+    pub async fn wait_for(&self, ids: &[String], what: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            let mut views = Vec::with_capacity(ids.len());
+            for id in ids {
+                views.push(self.get(id).await);
+            }
+            let pending: Vec<&Value> = views.iter().filter(|v| !done(v)).collect();
+            if pending.is_empty() {
+                return views;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {} messages never got {what}; first: {:#}",
+                pending.len(),
+                ids.len(),
+                pending[0]
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// A final status: the provider's outcome reached, or nothing more to come.
+pub fn is_final(view: &Value) -> bool {
+    matches!(
+        view["status"].as_str(),
+        Some("delivered" | "undelivered" | "failed" | "rejected" | "expired")
+    )
+}
+
+/// The outcomes of a message's attempts, in order, as `provider:outcome`.
+pub fn attempts(view: &Value) -> Vec<String> {
+    view["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| format!("{}:{}", a["provider"].as_str().unwrap(), a["outcome"].as_str().unwrap()))
+        .collect()
+}
