@@ -106,7 +106,8 @@ fn join(prefix: &str, name: &str) -> String {
 
 /// Token text with Rust's usual spacing, and `std` paths shortened.
 pub fn tidy(tokens: &impl ToTokens) -> String {
-    let mut text = tokens.to_token_stream().to_string();
+    // A colon before a path (`T : :: std`) must not merge into it.
+    let mut text = tokens.to_token_stream().to_string().replace(" : ", "\u{1}");
     for (from, to) in [
         (" :: ", "::"),
         (":: ", "::"),
@@ -122,14 +123,58 @@ pub fn tidy(tokens: &impl ToTokens) -> String {
         (" (", "("),
         ("( ", "("),
         (" )", ")"),
-        ("::std::option::", ""),
-        ("::std::string::", ""),
-        ("::std::vec::", ""),
-        ("std::convert::", ""),
+        ("\u{1}", ": "),
     ] {
         text = text.replace(from, to);
     }
+    shorten(text)
+}
+
+/// `std` paths every reader knows, shortened.
+fn shorten(mut text: String) -> String {
+    for long in [
+        "::std::option::",
+        "::std::string::",
+        "::std::vec::",
+        "::std::convert::",
+        "std::convert::",
+    ] {
+        text = text.replace(long, "");
+    }
     text
+}
+
+/// An item as rustfmt-like text on one line.
+fn pretty(item: Item) -> String {
+    let file = syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: vec![item],
+    };
+    shorten(
+        prettyplease::unparse(&file)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// A function signature, e.g. `fn to<T>(mut self, value: T) -> Self where T: TryInto<String>`.
+fn signature(sig: &syn::Signature) -> String {
+    let item = syn::ItemFn {
+        attrs: Vec::new(),
+        vis: Visibility::Inherited,
+        sig: sig.clone(),
+        block: Box::new(syn::parse_quote!({})),
+    };
+    let text = pretty(Item::Fn(item));
+    text.trim_end_matches("{}").trim_end().trim_end_matches(',').to_owned()
+}
+
+/// A type, e.g. `Option<Vec<String>>`.
+fn type_text(ty: &Type) -> String {
+    let text = pretty(syn::parse_quote!(type T = #ty;));
+    text.trim_start_matches("type T = ").trim_end_matches(';').to_owned()
 }
 
 fn serde_attrs(attrs: &[Attribute]) -> String {
@@ -216,7 +261,7 @@ impl Reader {
                         continue;
                     }
                     let name = field.ident.as_ref().map_or_else(|| i.to_string(), ToString::to_string);
-                    let signature = format!("{}{}", tidy(&field.ty), serde_attrs(&field.attrs));
+                    let signature = format!("{}{}", type_text(&field.ty), serde_attrs(&field.attrs));
                     self.add(join(&path, &name), Kind::Field, signature, false);
                 }
                 let exhaustive = all_public && !has(&s.attrs, "non_exhaustive");
@@ -240,19 +285,19 @@ impl Reader {
                 self.add(path, Kind::Enum, signature, !has(&e.attrs, "non_exhaustive"));
             }
             Item::Type(t) if public(&t.vis) => {
-                let signature = format!("type{} = {}", tidy(&t.generics), tidy(&t.ty));
+                let signature = format!("type{} = {}", tidy(&t.generics), type_text(&t.ty));
                 self.add(join(prefix, &t.ident.to_string()), Kind::TypeAlias, signature, false);
             }
             Item::Fn(f) if public(&f.vis) => {
                 self.add(
                     join(prefix, &f.sig.ident.to_string()),
                     Kind::Function,
-                    tidy(&f.sig),
+                    signature(&f.sig),
                     false,
                 );
             }
             Item::Const(c) if public(&c.vis) => {
-                let signature = format!("{} = {}", tidy(&c.ty), tidy(&c.expr));
+                let signature = format!("{} = {}", type_text(&c.ty), tidy(&c.expr));
                 self.add(join(prefix, &c.ident.to_string()), Kind::Constant, signature, false);
             }
             Item::Use(u) if public(&u.vis) => {
@@ -279,7 +324,7 @@ impl Reader {
                 continue;
             }
             let name = f.sig.ident.to_string();
-            let mut signature = tidy(&f.sig);
+            let mut signature = signature(&f.sig);
             if required.contains(&name) {
                 signature.push_str(" (required: the request fails without it)");
             }
