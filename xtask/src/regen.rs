@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use smsgate_codegen::api_diff::Semver;
-use smsgate_spec_diff::{Change, Level, diff};
+use smsgate_spec_diff::{Diff, Level, diff_documents};
 
 use crate::apis::Api;
 use crate::effective::{self, Effective, PipelineError};
@@ -96,10 +96,14 @@ fn regen_api(root: &Path, api: &Api, mode: Mode, upstream: Option<&NewUpstream>)
     if new_upstream.is_some() {
         let old = effective::import_upstream(api, &vendored).map_err(|e| e.to_string());
         match old.and_then(|old| compare(&old, &built.upstream, api)) {
-            Ok(changes) => report.upstream_changes = changes,
+            Ok(found) => {
+                report.upstream_changes = found.changes;
+                report.notes.extend(found.notes);
+            }
             Err(error) => fail(&mut report, error, exit::IMPORT_FAILURE),
         }
     }
+    report.notes.extend(built.notes.iter().cloned());
     report.overlays = built.overlay.iter().map(OverlayRow::from).collect();
     if built.overlay.iter().any(|a| a.outcome != Outcome::Applied) {
         report.exit_code = report.exit_code.max(exit::STALE_OVERLAY);
@@ -116,7 +120,10 @@ fn regen_api(root: &Path, api: &Api, mode: Mode, upstream: Option<&NewUpstream>)
         match serde_json::from_str::<Value>(&committed).map_err(|e| e.to_string()) {
             Ok(old) => {
                 match compare(&old, &built.spec, api) {
-                    Ok(changes) => report.changes = changes,
+                    Ok(found) => {
+                        report.changes = found.changes;
+                        report.notes.extend(found.notes);
+                    }
                     Err(error) => report.errors.push(cannot(error)),
                 }
                 match rust_api::compare(api, &old, &built.spec, &report.changes) {
@@ -192,8 +199,9 @@ fn fail(report: &mut ApiReport, error: String, code: u8) {
     report.exit_code = report.exit_code.max(code);
 }
 
-fn compare(old: &Value, new: &Value, api: &Api) -> Result<Vec<Change>, String> {
-    diff(old, new, api.role).map_err(|e| e.to_string())
+/// The changes, and what either document lacked (read leniently, noted).
+fn compare(old: &Value, new: &Value, api: &Api) -> Result<Diff, String> {
+    diff_documents(old, new, api.role).map_err(|e| e.to_string())
 }
 
 fn unified_diff(api: &Api, old: &str, new: &str) -> String {

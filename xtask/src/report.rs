@@ -46,6 +46,8 @@ pub struct ApiReport {
     pub violations: Vec<String>,
     /// Import, overlay or write failures.
     pub errors: Vec<String>,
+    /// What an upstream or effective document lacked, and how it was read.
+    pub notes: Vec<String>,
     /// What happened to the committed files (up to date, updated, ...).
     pub files: Vec<String>,
     /// Unified diff of the effective spec (empty when unchanged).
@@ -72,6 +74,7 @@ impl ApiReport {
             overlays: Vec::new(),
             violations: Vec::new(),
             errors: Vec::new(),
+            notes: Vec::new(),
             files: Vec::new(),
             spec_diff: String::new(),
             exit_code: 0,
@@ -107,6 +110,7 @@ impl Report {
                 .iter()
                 .map(|e| format!("error: {e}"))
                 .chain(api.violations.iter().map(|v| format!("rule broken: {v}")))
+                .chain(api.notes.iter().map(|n| format!("note: {n}")))
             {
                 out += &format!("{line}\n");
             }
@@ -157,6 +161,9 @@ impl Report {
             out += &format!("## {}\n\n{}\n\n", api.api, summary(&api.changes));
             for line in api.errors.iter().chain(&api.violations) {
                 out += &format!("- **error**: {line}\n");
+            }
+            for note in &api.notes {
+                out += &format!("- note: {note}\n");
             }
             if !api.changes.is_empty() {
                 out += "| rule | level | operation | change |\n|---|---|---|---|\n";

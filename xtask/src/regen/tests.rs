@@ -404,7 +404,12 @@ fn accept_refuses_a_major_rust_api_change_without_allow_breaking() {
     let refused = regen::regen(root, &sms_api, Mode::Accept { allow_breaking: false }, None);
     let text = refused.render(report::Format::Text);
     assert_eq!(refused.exit_code, exit::UNACCEPTED, "{text}");
-    assert!(refused.apis[0].changes.iter().all(|c| c.level != smsgate_spec_diff::Level::Error));
+    assert!(
+        refused.apis[0]
+            .changes
+            .iter()
+            .all(|c| c.level != smsgate_spec_diff::Level::Error)
+    );
     assert!(
         text.contains("smsgate::clearline::sms_api::types::SendSmsRequest::scheduled_at (field)"),
         "{text}"
@@ -421,10 +426,36 @@ fn accept_refuses_a_major_rust_api_change_without_allow_breaking() {
     assert_eq!(field["semver"], "major");
     assert!(field["change"].as_str().unwrap().contains("struct literals"));
     let markdown = refused.render(report::Format::Markdown);
-    assert!(markdown.contains("| major | `smsgate::clearline::sms_api::types::SendSmsRequest::scheduled_at` (field) |"));
+    assert!(
+        markdown.contains("| major | `smsgate::clearline::sms_api::types::SendSmsRequest::scheduled_at` (field) |")
+    );
 
     let accepted = regen::regen(root, &sms_api, Mode::Accept { allow_breaking: true }, None);
-    assert_eq!(accepted.exit_code, exit::CLEAN, "{}", accepted.render(report::Format::Text));
+    assert_eq!(
+        accepted.exit_code,
+        exit::CLEAN,
+        "{}",
+        accepted.render(report::Format::Text)
+    );
     let again = regen::regen(root, &sms_api, Mode::Check, None);
     assert_eq!(again.semver, smsgate_codegen::api_diff::Semver::None);
+}
+
+/// An upstream response without its `description` is read (as an empty
+/// one) and noted, not refused; the Rust API only changes in its docs.
+#[test]
+fn an_incomplete_upstream_document_is_read_and_noted() {
+    let dir = scratch();
+    let line = "          description: The message was accepted for sending.\n";
+    edit(dir.path(), "upstream/clearline/clearline-sms-api.yaml", line, "");
+    let report = regen::regen(dir.path(), &api("clearline-sms-api"), Mode::DryRun, None);
+    let text = report.render(report::Format::Text);
+    assert_eq!(report.exit_code, exit::CLEAN, "{text}");
+    assert!(
+        text.contains(
+            "note: the upstream document: POST /MessageSender/sms: response `200` has no `description`; read as empty"
+        ),
+        "{text}"
+    );
+    assert_eq!(report.semver, smsgate_codegen::api_diff::Semver::Patch, "{text}");
 }
