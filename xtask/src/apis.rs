@@ -30,6 +30,8 @@ pub struct Api {
     pub id: &'static str,
     pub role: Role,
     pub source: Source,
+    /// Where `build.rs`'s client of it sits under `smsgate::`.
+    pub module: &'static str,
 }
 
 pub const APIS: &[Api] = &[
@@ -37,30 +39,36 @@ pub const APIS: &[Api] = &[
         id: "clickatell-sms-api",
         role: Role::Provider,
         source: Source::MarkdownPage("clickatell/003_034f688c0650f8ca.txt"),
+        module: "clickatell::sms_api",
     },
     Api {
         id: "clickatell-sms-callbacks",
         role: Role::Callbacks,
         source: Source::MarkdownPage("clickatell/000_690364af323e43ee.txt"),
+        module: "clickatell::sms_callbacks",
     },
     Api {
         id: "clickatell-one-api-callbacks",
         role: Role::Callbacks,
         source: Source::MarkdownPage("clickatell/001_f60ccb3e278e68d8.txt"),
+        module: "clickatell::one_api_callbacks",
     },
     Api {
         id: "smarthive-callbacks",
         role: Role::Callbacks,
         source: Source::OpenApi("smarthive/smarthive-callbacks.yaml"),
+        module: "smarthive::callbacks",
     },
     Api {
         id: "clearline-sms-api",
         role: Role::Provider,
         source: Source::OpenApi("clearline/clearline-sms-api.yaml"),
+        module: "clearline::sms_api",
     },
     Api {
         id: "clearline-callbacks",
         role: Role::Callbacks,
         source: Source::OpenApi("clearline/clearline-callbacks.yaml"),
+        module: "clearline::callbacks",
     },
 ];

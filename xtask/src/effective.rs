@@ -27,6 +27,9 @@ pub struct Effective {
     pub overlay: Vec<ActionReport>,
     /// Broken rules for received schemas (see [`audit`]).
     pub violations: Vec<String>,
+    /// What the upstream document lacked and how it was read (an operation
+    /// without `responses`, a response without `description`).
+    pub notes: Vec<String>,
 }
 
 impl Effective {
@@ -85,7 +88,8 @@ pub fn build(root: &Path, api: &Api) -> Result<Effective, PipelineError> {
 /// Builds the effective spec of `api` from `upstream` (the vendored document
 /// or a new version of it) and the overlay under `root/openapi`.
 pub fn build_from(root: &Path, api: &Api, upstream: &str) -> Result<Effective, PipelineError> {
-    let upstream = import_upstream(api, upstream)?;
+    let mut upstream = import_upstream(api, upstream)?;
+    let notes = smsgate_spec_diff::lenient::repair(&mut upstream, "upstream");
     let mut spec = upstream.clone();
     let overlay_file = overlay_path(root, api);
     let overlay = if overlay_file.exists() {
@@ -108,6 +112,7 @@ pub fn build_from(root: &Path, api: &Api, upstream: &str) -> Result<Effective, P
         spec,
         overlay,
         violations,
+        notes,
     })
 }
 

@@ -9,7 +9,8 @@
 //! page's per-operation documents into one spec), `overlay` (strict Overlay
 //! 1.x), `audit` (the rules for schemas we receive) and `effective` (putting
 //! it together and validating the result with the same code generator as
-//! `build.rs`).
+//! `build.rs`). `rust_api` says what the change does to the generated Rust
+//! API and which semver bump it needs.
 //!
 //! `bench ingest` measures the receiver's throughput; `fuzz` runs every
 //! payload parser under libFuzzer for a bounded time (see [`fuzz`]).
@@ -28,6 +29,7 @@ mod merge;
 mod overlay;
 mod regen;
 mod report;
+mod rust_api;
 #[cfg(test)]
 mod tidy;
 mod upstream;

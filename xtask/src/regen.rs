@@ -6,13 +6,15 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
-use smsgate_spec_diff::{Change, Level, diff};
+use smsgate_codegen::api_diff::Semver;
+use smsgate_spec_diff::{Diff, Level, diff_documents};
 
 use crate::apis::Api;
 use crate::effective::{self, Effective, PipelineError};
 use crate::generated::GENERATED_DOCUMENTS;
 use crate::overlay::Outcome;
 use crate::report::{ApiReport, OverlayRow, Report};
+use crate::rust_api;
 use crate::upstream::NewUpstream;
 
 /// The exit codes of `cargo xtask regen`; when several apply, the most severe
@@ -52,7 +54,12 @@ pub fn regen(root: &Path, apis: &[&Api], mode: Mode, upstream: Option<&NewUpstre
             .map(|document| generated_document(root, document.path, &document.contents(), mode)),
     );
     let exit_code = apis.iter().map(|a| a.exit_code).max().unwrap_or(exit::CLEAN);
-    Report { apis, exit_code }
+    let semver = apis.iter().map(|a| a.semver).max().unwrap_or(Semver::None);
+    Report {
+        apis,
+        semver,
+        exit_code,
+    }
 }
 
 fn regen_api(root: &Path, api: &Api, mode: Mode, upstream: Option<&NewUpstream>) -> ApiReport {
@@ -89,10 +96,14 @@ fn regen_api(root: &Path, api: &Api, mode: Mode, upstream: Option<&NewUpstream>)
     if new_upstream.is_some() {
         let old = effective::import_upstream(api, &vendored).map_err(|e| e.to_string());
         match old.and_then(|old| compare(&old, &built.upstream, api)) {
-            Ok(changes) => report.upstream_changes = changes,
+            Ok(found) => {
+                report.upstream_changes = found.changes;
+                report.notes.extend(found.notes);
+            }
             Err(error) => fail(&mut report, error, exit::IMPORT_FAILURE),
         }
     }
+    report.notes.extend(built.notes.iter().cloned());
     report.overlays = built.overlay.iter().map(OverlayRow::from).collect();
     if built.overlay.iter().any(|a| a.outcome != Outcome::Applied) {
         report.exit_code = report.exit_code.max(exit::STALE_OVERLAY);
@@ -105,15 +116,25 @@ fn regen_api(root: &Path, api: &Api, mode: Mode, upstream: Option<&NewUpstream>)
     let committed = fs::read_to_string(&path).unwrap_or_default();
     let wanted = built.to_json();
     if committed != wanted {
-        match serde_json::from_str::<Value>(&committed)
-            .map_err(|e| e.to_string())
-            .and_then(|old| compare(&old, &built.spec, api))
-        {
-            Ok(changes) => report.changes = changes,
-            Err(error) => report.errors.push(format!(
-                "openapi/{}.json (committed) cannot be compared: {error}",
-                api.id
-            )),
+        let cannot = |error: String| format!("openapi/{}.json (committed) cannot be compared: {error}", api.id);
+        match serde_json::from_str::<Value>(&committed).map_err(|e| e.to_string()) {
+            Ok(old) => {
+                match compare(&old, &built.spec, api) {
+                    Ok(found) => {
+                        report.changes = found.changes;
+                        report.notes.extend(found.notes);
+                    }
+                    Err(error) => report.errors.push(cannot(error)),
+                }
+                match rust_api::compare(api, &old, &built.spec, &report.changes) {
+                    Ok(found) => {
+                        report.rust_api = found.rows;
+                        report.semver = found.semver;
+                    }
+                    Err(error) => report.errors.push(format!("the Rust APIs cannot be compared: {error}")),
+                }
+            }
+            Err(error) => report.errors.push(cannot(error)),
         }
         report.spec_diff = unified_diff(api, &committed, &wanted);
     }
@@ -178,8 +199,9 @@ fn fail(report: &mut ApiReport, error: String, code: u8) {
     report.exit_code = report.exit_code.max(code);
 }
 
-fn compare(old: &Value, new: &Value, api: &Api) -> Result<Vec<Change>, String> {
-    diff(old, new, api.role).map_err(|e| e.to_string())
+/// The changes, and what either document lacked (read leniently, noted).
+fn compare(old: &Value, new: &Value, api: &Api) -> Result<Diff, String> {
+    diff_documents(old, new, api.role).map_err(|e| e.to_string())
 }
 
 fn unified_diff(api: &Api, old: &str, new: &str) -> String {
@@ -226,6 +248,15 @@ fn settle_files(
                 report.files.push(format!(
                     "nothing written: {errors} error-level changes; review them and re-run with --allow-breaking"
                 ));
+                report.exit_code = exit::UNACCEPTED;
+                return;
+            }
+            if report.semver == Semver::Major && !allow_breaking {
+                report.files.push(
+                    "nothing written: the Rust API changes need a major version bump of smsgate; \
+                     review them and re-run with --allow-breaking"
+                        .into(),
+                );
                 report.exit_code = exit::UNACCEPTED;
                 return;
             }

@@ -15,10 +15,17 @@
 //! provider. The text progenitor writes is then patched in three places
 //! (safe HTTP defaults, our path encoding, empty catch-all maps); each patch
 //! fails loudly when the text it patches is no longer there.
+//!
+//! [`surface`] reads the public API of a generated module and [`api_diff`]
+//! compares two of them with semver classes, so that `cargo xtask regen` can
+//! say what a spec change does to the Rust API: they read this crate's own
+//! output, so they sit beside the code that writes it.
 
+pub mod api_diff;
 mod preflight;
 mod quiet_panic;
 mod security;
+pub mod surface;
 
 pub use preflight::{Incompatibility, preflight};
 pub use quiet_panic::catch_unwind_quietly;

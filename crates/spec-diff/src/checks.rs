@@ -76,6 +76,8 @@ pub(crate) fn pattern_change(
     new: Option<&str>,
     rules: &PatternRules,
 ) -> Option<(&'static Rule, String)> {
+    // An empty pattern constrains nothing: it is no pattern.
+    let (old, new) = (old.filter(|p| !p.is_empty()), new.filter(|p| !p.is_empty()));
     match (old, new) {
         (None, Some(p)) => Some((rules.added, format!("gained pattern `{p}`"))),
         (Some(p), None) => Some((rules.removed, format!("lost pattern `{p}`"))),

@@ -26,12 +26,15 @@
 //! parameters; `security`. The walking modules depend on `context` and the
 //! leaves, never on the crate root, so no two modules import each other. A
 //! change inside a named component is reported once, at the component's
-//! pointer, however many operations reach it.
+//! pointer, however many operations reach it. Documents are read as
+//! leniently as oasdiff reads them (`lenient`): what is missing but has an
+//! obvious meaning is filled in and noted, not refused.
 
 mod bodies;
 mod change;
 mod checks;
 mod context;
+pub mod lenient;
 mod operations;
 mod parameters;
 mod resolve;
@@ -49,14 +52,35 @@ use crate::resolve::Resolver;
 /// The changes come sorted by path, method, pointer and rule id, document-level
 /// changes first.
 pub fn diff(old: &serde_json::Value, new: &serde_json::Value, role: Role) -> Result<Vec<Change>, DiffError> {
-    let parse = |side, value: &serde_json::Value| {
-        serde_json::from_value::<openapiv3::OpenAPI>(value.clone()).map_err(|source| DiffError::Parse { side, source })
+    diff_documents(old, new, role).map(|diff| diff.changes)
+}
+
+/// The changes between two documents, and what had to be filled in to read
+/// them.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    /// What a document lacked and how it was read, e.g. "the new document:
+    /// GET /m has no `responses`; read as none".
+    pub notes: Vec<String>,
+}
+
+/// [`diff`], with the notes on what the documents were missing.
+pub fn diff_documents(old: &serde_json::Value, new: &serde_json::Value, role: Role) -> Result<Diff, DiffError> {
+    let mut notes = Vec::new();
+    let mut parse = |side, value: &serde_json::Value| {
+        let mut value = value.clone();
+        notes.extend(lenient::repair(&mut value, side));
+        serde_json::from_value::<openapiv3::OpenAPI>(value).map_err(|source| DiffError::Parse { side, source })
     };
     let (old, new) = (parse("old", old)?, parse("new", new)?);
     let mut ctx = Ctx::new(role, Resolver::new(&old, "old"), Resolver::new(&new, "new"));
     security::document(&mut ctx);
     operations::diff(&mut ctx)?;
-    Ok(ctx.into_changes())
+    Ok(Diff {
+        changes: ctx.into_changes(),
+        notes,
+    })
 }
 
 /// One line: `"N changes: E errors, W warnings, I info"`.

@@ -126,3 +126,33 @@ fn a_renamed_component_of_the_same_shape_is_no_change() {
         assert_eq!(diff(&base, &renamed, role).unwrap(), []);
     }
 }
+
+/// Read as oasdiff reads them: an operation without `responses` and a
+/// response without `description` are filled in and noted, not refused; an
+/// empty pattern is no pattern.
+#[test]
+fn incomplete_documents_are_read_and_what_they_lack_is_noted() {
+    let base = read(&golden().join("base.json"));
+    let mut sloppy = base.clone();
+    sloppy["paths"]["/tree"]["get"]
+        .as_object_mut()
+        .unwrap()
+        .remove("responses");
+    sloppy["paths"]["/messages"]["post"]["responses"]["400"]
+        .as_object_mut()
+        .unwrap()
+        .remove("description");
+    sloppy["components"]["schemas"]["SendMessageRequest"]["properties"]["content"]["pattern"] = "".into();
+    let found = smsgate_spec_diff::diff_documents(&base, &sloppy, Role::Provider).unwrap();
+    assert_eq!(
+        found.notes,
+        [
+            "the new document: POST /messages: response `400` has no `description`; read as empty",
+            "the new document: GET /tree has no `responses`; read as none",
+        ]
+    );
+    let ids: Vec<&str> = found.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["response-success-status-removed"], "{:#?}", found.changes);
+    assert!(found.changes[0].operation == "GET /tree");
+    assert_eq!(diff(&sloppy, &sloppy, Role::Callbacks).unwrap(), []);
+}

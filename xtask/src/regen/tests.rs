@@ -389,3 +389,73 @@ fn our_receiver_accepts_what_each_provider_sends() {
         );
     }
 }
+
+/// A change with no error-level spec change can still need a major bump of
+/// smsgate (a new field of a struct consumers may build with a literal):
+/// `--accept` then needs `--allow-breaking` too, and the JSON says why.
+#[test]
+fn accept_refuses_a_major_rust_api_change_without_allow_breaking() {
+    let dir = scratch();
+    let root = dir.path();
+    let line = "        callbackUrl:\n";
+    let added = format!("        scheduledAt:\n          type: string\n          description: When to send\n{line}");
+    edit(root, "upstream/clearline/clearline-sms-api.yaml", line, &added);
+    let sms_api = api("clearline-sms-api");
+    let refused = regen::regen(root, &sms_api, Mode::Accept { allow_breaking: false }, None);
+    let text = refused.render(report::Format::Text);
+    assert_eq!(refused.exit_code, exit::UNACCEPTED, "{text}");
+    assert!(
+        refused.apis[0]
+            .changes
+            .iter()
+            .all(|c| c.level != smsgate_spec_diff::Level::Error)
+    );
+    assert!(
+        text.contains("smsgate::clearline::sms_api::types::SendSmsRequest::scheduled_at (field)"),
+        "{text}"
+    );
+    assert!(text.contains("smsgate needs a major version bump"), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&refused.render(report::Format::Json)).unwrap();
+    assert_eq!(json["semver"], "major");
+    let field = json["apis"][0]["rust_api"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["item"] == "smsgate::clearline::sms_api::types::SendSmsRequest::scheduled_at")
+        .unwrap();
+    assert_eq!(field["semver"], "major");
+    assert!(field["change"].as_str().unwrap().contains("struct literals"));
+    let markdown = refused.render(report::Format::Markdown);
+    assert!(
+        markdown.contains("| major | `smsgate::clearline::sms_api::types::SendSmsRequest::scheduled_at` (field) |")
+    );
+
+    let accepted = regen::regen(root, &sms_api, Mode::Accept { allow_breaking: true }, None);
+    assert_eq!(
+        accepted.exit_code,
+        exit::CLEAN,
+        "{}",
+        accepted.render(report::Format::Text)
+    );
+    let again = regen::regen(root, &sms_api, Mode::Check, None);
+    assert_eq!(again.semver, smsgate_codegen::api_diff::Semver::None);
+}
+
+/// An upstream response without its `description` is read (as an empty
+/// one) and noted, not refused; the Rust API only changes in its docs.
+#[test]
+fn an_incomplete_upstream_document_is_read_and_noted() {
+    let dir = scratch();
+    let line = "          description: The message was accepted for sending.\n";
+    edit(dir.path(), "upstream/clearline/clearline-sms-api.yaml", line, "");
+    let report = regen::regen(dir.path(), &api("clearline-sms-api"), Mode::DryRun, None);
+    let text = report.render(report::Format::Text);
+    assert_eq!(report.exit_code, exit::CLEAN, "{text}");
+    assert!(
+        text.contains(
+            "note: the upstream document: POST /MessageSender/sms: response `200` has no `description`; read as empty"
+        ),
+        "{text}"
+    );
+    assert_eq!(report.semver, smsgate_codegen::api_diff::Semver::Patch, "{text}");
+}
