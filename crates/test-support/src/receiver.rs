@@ -31,6 +31,9 @@ pub struct Options {
     /// Serve the query API on its own listener.
     pub separate_api: bool,
     pub callback_secret: String,
+    /// `/v1/outbound` with these routes (messages are stored, and nothing
+    /// dispatches them: no dispatcher runs in process).
+    pub sending: Option<smsgate_receiver::Sending>,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             body_timeout: Config::DEFAULT_BODY_TIMEOUT,
             separate_api: false,
             callback_secret: CALLBACK_SECRET.to_string(),
+            sending: None,
         }
     }
 }
@@ -137,6 +141,7 @@ impl TestReceiver {
             body_limit: options.body_limit,
             body_timeout: options.body_timeout,
             tls: None,
+            sending: options.sending.clone(),
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),

@@ -28,10 +28,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use serde_json::Value;
 use smsgate_contract_tests::{specs, tools};
-use smsgate_test_support::receiver::TestReceiver;
+use smsgate_dispatch::SendingConfig;
+use smsgate_receiver::Sending;
+use smsgate_test_support::receiver::{Options, TestReceiver};
 use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 
 /// Cases per operation in the fuzzing phase (the coverage phase adds its own).
@@ -144,6 +147,18 @@ async fn schemathesis_catches_drift() {
     assert!(run.output.contains("receivedAt"), "it names the field:\n{}", run.output);
 }
 
+/// Sending configured with one route, so that `/v1/outbound` stores what
+/// schemathesis sends (no dispatcher runs in process: nothing leaves).
+fn sending() -> Sending {
+    let config = "[providers.p]\napi = \"clickatell\"\nbase_url = \"http://127.0.0.1:9\"\napi_key_env = \"KEY\"\n\
+                  [[routes]]\nname = \"all\"\nproviders = [\"p\"]\n";
+    let config = SendingConfig::parse("contract.toml", config, |_| Some("contract-key".into())).unwrap();
+    Sending {
+        config: Arc::new(config),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    }
+}
+
 /// Our query API against the document generated from its dropshot trait,
 /// with the bearer token. `positive_data_acceptance` is left out: `after` is
 /// an opaque cursor the API issued, which the document can only call a
@@ -153,7 +168,11 @@ async fn schemathesis_catches_drift() {
 #[tokio::test(flavor = "multi_thread")]
 async fn query_api_matches_its_document() {
     let Some(schemathesis) = schemathesis() else { return };
-    let receiver = TestReceiver::start().await;
+    let receiver = TestReceiver::start_with(Options {
+        sending: Some(sending()),
+        ..Options::default()
+    })
+    .await;
     let spec = specs::workspace_root().join("openapi/server/smsgate-receiver.json");
     let bearer = format!("Authorization: Bearer {API_TOKEN}");
     let args = [

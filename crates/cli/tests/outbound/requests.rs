@@ -94,10 +94,66 @@ async fn idempotency_keys_and_bad_requests() {
     );
     let sent: Value = serde_json::from_str(&sent).unwrap();
     let id = sent["id"].as_str().unwrap().to_string();
+    // Through the generated client, as another service sends.
+    let token = smsgate::ApiKey::new(served.api_token.clone()).unwrap();
+    let client = smsgate::api::Client::with_api_key(&served.api_base, token);
+    let request = smsgate::api::types::OutboundRequest {
+        to: "+27820000006".into(),
+        text: "from smsgate::api".into(),
+        from: None,
+        reference: Some("svc-1".into()),
+        route: Some("za".into()),
+    };
+    let by_client = client
+        .send_outbound()
+        .idempotency_key("client-1")
+        .body(request.clone())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let repeated = client
+        .send_outbound()
+        .idempotency_key("client-1")
+        .body(request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(repeated.status(), 202);
+    assert_eq!(repeated.into_inner().id, by_client.id);
+    let read = client
+        .get_outbound()
+        .id(&by_client.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((read.reference.as_deref(), read.route.as_str()), (Some("svc-1"), "za"));
+    let missing = client.get_outbound().id("ob_none").send().await.unwrap_err();
+    assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+    // Paged in acceptance order, the rejected one included.
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut call = client.list_outbound().limit(2u32);
+        if let Some(after) = &cursor {
+            call = call.after(after.clone());
+        }
+        let page = call.send().await.unwrap().into_inner();
+        if page.messages.is_empty() {
+            break;
+        }
+        listed.extend(page.messages.into_iter().map(|m| m.id));
+        cursor = Some(page.next_cursor);
+    }
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert_eq!(listed.last(), Some(&by_client.id));
+
     let ids = [
         first["id"].as_str().unwrap().to_string(),
         answers[0].1["id"].as_str().unwrap().to_string(),
         id.clone(),
+        by_client.id.clone(),
     ];
     api.wait_for(&ids, "a final status", is_final).await;
     let shown = cli(&served, &["outbound", "show", &id, "--server", &served.api_base]);
@@ -108,7 +164,7 @@ async fn idempotency_keys_and_bad_requests() {
     assert!(shown.contains("only") && shown.contains("accepted"), "{shown}");
 
     let counts = provider.accepted_per_recipient().await;
-    let expected: Vec<(String, usize)> = ["+27820000001", "+27820000002", "+27820000005"]
+    let expected: Vec<(String, usize)> = ["+27820000001", "+27820000002", "+27820000005", "+27820000006"]
         .into_iter()
         .map(|to| (to.to_string(), 1))
         .collect();
