@@ -216,10 +216,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
 fn sending_config(path: Option<&std::path::Path>) -> anyhow::Result<Option<Sending>> {
     let Some(path) = path else { return Ok(None) };
     let config = SendingConfig::load(path, |name| std::env::var(name).ok())?;
-    Ok(config.is_enabled().then(|| Sending {
-        config: Arc::new(config),
-        wake: Arc::new(tokio::sync::Notify::new()),
-    }))
+    Ok(config.is_enabled().then(|| Sending::new(config)))
 }
 
 /// The dispatcher, running in the background until [`RunningDispatcher::stop`].
@@ -260,8 +257,8 @@ fn start_dispatcher(
     };
     let routes: Vec<&str> = sending.config.routes.iter().map(|r| r.name.as_str()).collect();
     tracing::info!(routes = %routes.join(", "), "sending through /v1/outbound");
-    let dispatcher = Dispatcher::new(Arc::clone(store), sending.config, options, sending.wake)
-        .context("a provider's base_url cannot be used")?;
+    let dispatcher =
+        Dispatcher::new(Arc::clone(store), &sending, options).context("a provider's base_url cannot be used")?;
     let stop = Arc::new(tokio::sync::Notify::new());
     let stopped = Arc::clone(&stop);
     let task = tokio::spawn(dispatcher.run(async move { stopped.notified().await }));

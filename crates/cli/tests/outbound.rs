@@ -7,12 +7,15 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | `breaker` | the primary down mid-run and back: its breaker opens (messages go straight to the backup) and closes |
 //! | `failover` | the primary down: every message through the backup, both attempts recorded |
 //! | `lost_answer` | the provider took it, its answer was lost: `uncertain`, linked by its callbacks, never sent twice |
 //! | `requests` | idempotency keys (also at once), bad input, a text too long, no routes, a config mistake, the CLI |
 //! | `crash` | `kill -9` while accepting and dispatching 500 messages: each sent once, uncertain ones at most once |
 //! | `replicas` | two replicas on one PostgreSQL database, 1,000 messages: each submitted once |
 
+#[path = "outbound/breaker.rs"]
+mod breaker;
 #[path = "outbound/crash.rs"]
 mod crash;
 #[path = "outbound/failover.rs"]

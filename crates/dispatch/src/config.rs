@@ -40,6 +40,10 @@ pub struct ProviderConfig {
     pub retry_delay: Duration,
     /// How long one request may take, answer included.
     pub timeout: Duration,
+    /// Failed requests in a row that open its circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before one probe.
+    pub breaker_cool_down: Duration,
 }
 
 /// What to do with a message whose submission may or may not have reached
@@ -97,6 +101,8 @@ struct ProviderEntry {
     max_attempts: Option<Spanned<u32>>,
     retry_delay_ms: Option<u64>,
     timeout_seconds: Option<Spanned<u64>>,
+    breaker_failures: Option<Spanned<u32>>,
+    breaker_cool_down_seconds: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +124,8 @@ impl ProviderConfig {
     pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
     pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(500);
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_BREAKER_FAILURES: u32 = 5;
+    pub const DEFAULT_BREAKER_COOL_DOWN: Duration = Duration::from_secs(30);
 }
 
 impl SendingConfig {
@@ -196,6 +204,25 @@ impl SendingConfig {
                 Some(n) => n.into_inner(),
                 None => ProviderConfig::DEFAULT_MAX_ATTEMPTS,
             };
+            let breaker_failures = match entry.breaker_failures {
+                Some(n) if *n.get_ref() == 0 => {
+                    return Err(error(
+                        Some(n.span()),
+                        format!("provider `{name}`: breaker_failures must be at least 1"),
+                    ));
+                }
+                Some(n) => n.into_inner(),
+                None => ProviderConfig::DEFAULT_BREAKER_FAILURES,
+            };
+            let breaker_cool_down = match entry.breaker_cool_down_seconds {
+                Some(seconds) => Duration::try_from_secs_f64(*seconds.get_ref()).map_err(|_| {
+                    error(
+                        Some(seconds.span()),
+                        format!("provider `{name}`: breaker_cool_down_seconds must be a number of seconds from 0"),
+                    )
+                })?,
+                None => ProviderConfig::DEFAULT_BREAKER_COOL_DOWN,
+            };
             let timeout = match entry.timeout_seconds {
                 Some(t) if *t.get_ref() == 0 => {
                     return Err(error(
@@ -218,6 +245,8 @@ impl SendingConfig {
                         .retry_delay_ms
                         .map_or(ProviderConfig::DEFAULT_RETRY_DELAY, Duration::from_millis),
                     timeout,
+                    breaker_failures,
+                    breaker_cool_down,
                 },
             );
         }

@@ -181,6 +181,8 @@ mod tests {
             max_attempts: 3,
             retry_delay: Duration::from_millis(100),
             timeout: Duration::from_secs(5),
+            breaker_failures: 5,
+            breaker_cool_down: Duration::from_secs(30),
         }
     }
 
@@ -203,6 +205,7 @@ mod tests {
             retryable,
             retry_after,
             maybe_sent,
+            throttled: false,
         })
     }
 

@@ -5,13 +5,14 @@
 //! one starts: the attempt is recorded before its request leaves, so a
 //! process killed at any point leaves nothing sent twice without cause.
 //!
-//! It wakes when a message is accepted (the `wake` it is made with) and polls
+//! It wakes when a message is accepted (through [`Sending`]); it skips a
+//! provider whose circuit breaker is open (see `breaker`) and polls
 //! for retries that fall due. Several replicas on one PostgreSQL database
 //! each run one; claims keep them off each other's messages.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use smsgate_send::gateway::GatewayConfig;
 use smsgate_send::{Failure, Gateway, Outcome, Outgoing, Route as Api};
@@ -20,8 +21,10 @@ use smsgate_store::{Store, Submission};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::config::{ProviderConfig, SendingConfig};
+use crate::breaker::{Admission, Breakers};
+use crate::config::{ProviderConfig, RouteConfig, SendingConfig};
 use crate::decide::{self, Answer};
+use crate::sending::Sending;
 
 /// How the dispatcher identifies itself and reaches back.
 #[derive(Debug, Clone)]
@@ -58,6 +61,7 @@ pub struct Dispatcher {
     gateways: HashMap<String, Gateway>,
     options: DispatchOptions,
     wake: Arc<Notify>,
+    breakers: Arc<Breakers>,
 }
 
 fn now_ms() -> i64 {
@@ -71,14 +75,14 @@ fn millis(duration: Duration) -> i64 {
 }
 
 impl Dispatcher {
-    /// A dispatcher for `config`'s providers (a gateway per provider),
-    /// woken by `wake` when a message is stored.
+    /// A dispatcher for `sending`'s providers (a gateway per provider),
+    /// woken when the API stores a message.
     pub fn new(
         store: Arc<dyn Store>,
-        config: Arc<SendingConfig>,
+        sending: &Sending,
         options: DispatchOptions,
-        wake: Arc<Notify>,
     ) -> Result<Dispatcher, smsgate_send::gateway::ConfigError> {
+        let config = sending.config.clone();
         let gateways = config
             .providers
             .values()
@@ -98,7 +102,8 @@ impl Dispatcher {
             config,
             gateways,
             options,
-            wake,
+            wake: sending.wake.clone(),
+            breakers: sending.breakers.clone(),
         })
     }
 
@@ -185,9 +190,27 @@ impl Dispatcher {
             let settle = decide::after_interrupted(&message, route, now);
             return self.settle(&message, None, settle).await;
         }
+        let index = match self.first_admitted(route, &message) {
+            Ok(index) => index,
+            Err(wait) => {
+                // Every provider left is open: wait for the first probe.
+                let settle = Settle::Retry {
+                    at: now.saturating_add(millis(wait)),
+                    provider_index: message.provider_index,
+                    tries: message.tries,
+                };
+                return self.settle(&message, None, settle).await;
+            }
+        };
+        let mut message = message;
+        if index != message.provider_index {
+            // Skipped past open breakers: a fresh start on this provider.
+            message.provider_index = index;
+            message.tries = 0;
+        }
         let provider = route
             .providers
-            .get(message.provider_index as usize)
+            .get(index as usize)
             .and_then(|name| self.config.providers.get(name));
         let Some(provider) = provider else {
             let error = format!("route `{}` has no provider left to try", route.name);
@@ -217,6 +240,11 @@ impl Dispatcher {
             }
         }
         let answer = self.submit(&message, provider).await;
+        match &answer {
+            Answer::Failed(failure) if failure.throttled => {}
+            Answer::Failed(_) => self.breakers.record(&provider.name, false, Instant::now()),
+            _ => self.breakers.record(&provider.name, true, Instant::now()),
+        }
         let accepted_id = match &answer {
             Answer::Accepted { message_id } => Some(message_id.clone()),
             _ => None,
@@ -226,6 +254,25 @@ impl Dispatcher {
         self.settle(&message, Some(end), settle).await;
         if let Some(message_id) = accepted_id {
             self.record_submission(&message, provider, message_id, now).await;
+        }
+    }
+
+    /// The index of the first provider of `route`, from the message's
+    /// current one, whose breaker lets a request through; else how long
+    /// until one may.
+    fn first_admitted(&self, route: &RouteConfig, message: &ClaimedOutbound) -> Result<u32, Duration> {
+        let now = Instant::now();
+        let mut earliest: Option<Instant> = None;
+        for (index, name) in route.providers.iter().enumerate().skip(message.provider_index as usize) {
+            match self.breakers.admit(name, now) {
+                Admission::Send | Admission::Probe => return Ok(u32::try_from(index).unwrap_or(u32::MAX)),
+                Admission::Skip { until } => earliest = Some(earliest.map_or(until, |e| e.min(until))),
+            }
+        }
+        match earliest {
+            Some(until) => Err(until.saturating_duration_since(now).max(Duration::from_millis(10))),
+            // No provider left at all: the caller fails the message.
+            None => Ok(message.provider_index),
         }
     }
 
@@ -239,6 +286,7 @@ impl Dispatcher {
                 retryable: false,
                 retry_after: None,
                 maybe_sent: false,
+                throttled: false,
             });
         }
         let outgoing = Outgoing {

@@ -7,21 +7,27 @@
 //! - [`intake`]: what the API checks before storing a message (E.164, text,
 //!   route by name or longest prefix, idempotency key) and what it stores
 //!   (id, segments, request digest, `rejected` for a text too long);
+//! - [`breaker`]: a circuit breaker per provider, so that routes skip a
+//!   provider that is down;
 //! - [`decide`]: the sending rules, as pure functions of a provider's
 //!   answer: retry, fail over, reject, or hold an uncertain submission;
 //! - [`dispatcher`]: the loop inside `smsgate serve` that claims due
 //!   messages from the store's outbox and submits them through the
-//!   provider gateways of `smsgate-send`, recording each step first.
+//!   provider gateways of `smsgate-send`, recording each step first;
+//! - `sending`: what the dispatcher and the receiver's API share.
 //!
 //! The HTTP side (the routes, the 202 after the commit) is the receiver's;
 //! the storage (the outbox tables, claims, how a message's status follows
 //! its provider messages) is the store's.
 
+pub mod breaker;
 pub mod config;
 pub mod decide;
 pub mod dispatcher;
 pub mod intake;
+mod sending;
 
 pub use config::{ConfigError, OnUncertain, ProviderConfig, RouteConfig, SendingConfig};
 pub use dispatcher::{DispatchOptions, Dispatcher, OUTBOUND_PARAM};
 pub use intake::{BadRequest, MAX_SEGMENTS, new_id};
+pub use sending::Sending;

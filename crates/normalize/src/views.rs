@@ -219,3 +219,39 @@ pub struct OutboundRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
 }
+
+/// `GET /v1/providers`: the configured providers and their circuit breakers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProvidersPage {
+    pub providers: Vec<ProviderView>,
+}
+
+/// A configured provider (`[providers.NAME]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderView {
+    pub name: String,
+    /// `clickatell`, `clickatell-http` or `clearline`.
+    pub api: String,
+    /// This replica's circuit breaker for it.
+    pub breaker: BreakerState,
+}
+
+/// A circuit breaker's state: `closed` (requests go), `open` (routes skip
+/// the provider), `half_open` (one probe decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+impl BreakerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakerState::Closed => "closed",
+            BreakerState::Open => "open",
+            BreakerState::HalfOpen => "half_open",
+        }
+    }
+}

@@ -28,7 +28,9 @@ use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 pub use openapi::{query_api_openapi, receiver_openapi};
 
 use crate::extractors::{RawBody, RawQuery};
-use crate::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, QuarantinePage};
+use crate::views::{
+    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
+};
 
 /// Tags that say which surface an endpoint belongs to.
 pub mod tags {
@@ -288,6 +290,11 @@ pub trait ReceiverApi {
         rqctx: RequestContext<Self::Context>,
         query: Query<PageParams>,
     ) -> Result<HttpResponseOk<OutboundPage>, HttpError>;
+
+    /// The configured providers, each with this replica's circuit breaker
+    /// (`closed`, `open`, `half_open`); 503 when sending is not configured.
+    #[endpoint { method = GET, path = "/v1/providers", operation_id = "listProviders", tags = ["outbound"] }]
+    async fn list_providers(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<ProvidersPage>, HttpError>;
 
     /// Quarantined callbacks (authenticated, but not parseable) with their errors.
     #[endpoint { method = GET, path = "/v1/quarantine", operation_id = "listQuarantine", tags = ["query"] }]

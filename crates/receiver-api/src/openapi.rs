@@ -113,6 +113,9 @@ mod tests {
                 "/v1/events",
                 "/v1/inbound",
                 "/v1/messages/{provider}/{message_id}",
+                "/v1/outbound",
+                "/v1/outbound/{id}",
+                "/v1/providers",
                 "/v1/quarantine"
             ]
         );

@@ -11,8 +11,8 @@ use dropshot::{ClientErrorStatusCode, HttpError, RequestContext};
 use smsgate_store::Store;
 
 use crate::metrics::Metrics;
-use crate::outbound::Sending;
 use crate::secrets::Secrets;
+use smsgate_dispatch::Sending;
 
 /// Which surfaces a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

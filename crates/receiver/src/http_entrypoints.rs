@@ -9,7 +9,7 @@ use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, QuarantinePage,
+    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
     CallbackAck, Health, Limit, MessagePath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
@@ -99,6 +99,10 @@ impl ReceiverApi for ReceiverImpl {
     async fn metrics(rqctx: RequestContext<ReceiverContext>) -> Result<http::Response<Body>, HttpError> {
         let ctx = rqctx.context();
         ctx.require_query()?;
+        if let Some(sending) = &ctx.sending {
+            ctx.metrics
+                .breakers(&sending.breakers.states(std::time::Instant::now()));
+        }
         http::Response::builder()
             .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
             .body(ctx.metrics.render().into())
@@ -177,6 +181,12 @@ impl ReceiverApi for ReceiverImpl {
             .await
             .map_err(store_error)?;
         Ok(HttpResponseOk(page))
+    }
+
+    async fn list_providers(
+        rqctx: RequestContext<ReceiverContext>,
+    ) -> Result<HttpResponseOk<ProvidersPage>, HttpError> {
+        outbound::providers(&rqctx)
     }
 
     async fn list_quarantine(

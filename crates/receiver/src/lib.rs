@@ -27,7 +27,7 @@ pub mod secrets;
 mod server;
 
 pub use noop::start_noop;
-pub use outbound::Sending;
 pub use secrets::Secrets;
 pub use server::{Config, Running, StartError, start};
+pub use smsgate_dispatch::Sending;
 pub use smsgate_http_server::TlsFiles;

@@ -5,9 +5,11 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use smsgate_normalize::Provider;
+use smsgate_normalize::views::BreakerState;
 
 /// What became of a callback request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,6 +63,13 @@ struct ProviderLabels {
     provider: &'static str,
 }
 
+/// A configured provider (`[providers.NAME]`) and a breaker state.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BreakerLabels {
+    provider: String,
+    state: &'static str,
+}
+
 /// The receiver's counters; cheap to update from any request.
 pub struct Metrics {
     registry: Registry,
@@ -69,6 +78,7 @@ pub struct Metrics {
     duplicates: Family<ProviderLabels, Counter>,
     ignored_event_types: Family<ProviderLabels, Counter>,
     commit_seconds: Histogram,
+    breakers: Family<BreakerLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -79,6 +89,12 @@ impl Default for Metrics {
         let duplicates = Family::<ProviderLabels, Counter>::default();
         let ignored_event_types = Family::<ProviderLabels, Counter>::default();
         let commit_seconds = Histogram::new(exponential_buckets(0.000_25, 2.0, 14));
+        let breakers = Family::<BreakerLabels, Gauge>::default();
+        registry.register(
+            "provider_breaker",
+            "Circuit breaker of each configured provider: 1 for its current state (closed, open, half_open), else 0",
+            breakers.clone(),
+        );
         registry.register(
             "callbacks_received",
             "Callback requests received, by provider and outcome",
@@ -111,6 +127,7 @@ impl Default for Metrics {
             duplicates,
             ignored_event_types,
             commit_seconds,
+            breakers,
         }
     }
 }
@@ -154,6 +171,19 @@ impl Metrics {
 
     pub fn commit_took(&self, duration: Duration) {
         self.commit_seconds.observe(duration.as_secs_f64());
+    }
+
+    /// Sets the breaker gauges to the providers' `states`.
+    pub fn breakers(&self, states: &[(String, BreakerState)]) {
+        for (provider, current) in states {
+            for state in [BreakerState::Closed, BreakerState::Open, BreakerState::HalfOpen] {
+                let labels = BreakerLabels {
+                    provider: provider.clone(),
+                    state: state.as_str(),
+                };
+                self.breakers.get_or_create(&labels).set(i64::from(state == *current));
+            }
+        }
     }
 
     /// The Prometheus text exposition.

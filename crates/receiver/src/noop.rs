@@ -10,7 +10,7 @@ use dropshot::{
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, QuarantinePage,
+    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
     CallbackAck, Health, MessagePath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
@@ -145,6 +145,10 @@ impl ReceiverApi for Noop {
         _rqctx: RequestContext<()>,
         _query: Query<PageParams>,
     ) -> Result<HttpResponseOk<OutboundPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_providers(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<ProvidersPage>, HttpError> {
         Err(nothing_here())
     }
 

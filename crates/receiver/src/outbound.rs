@@ -3,25 +3,14 @@
 //! answered `202` only once it is on disk; then the dispatcher is woken.
 //! Without configured routes, sending answers 503 saying how to configure it.
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use dropshot::{ClientErrorStatusCode, HttpError, HttpResponseAccepted, HttpResponseOk, RequestContext};
-use smsgate_dispatch::SendingConfig;
-use smsgate_normalize::views::{OutboundPage, OutboundRequest, OutboundView};
+use smsgate_normalize::views::{OutboundPage, OutboundRequest, OutboundView, ProvidersPage};
 use smsgate_store::outbox::Enqueued;
-use tokio::sync::Notify;
 
 use crate::context::ReceiverContext;
 use crate::ingest::unavailable;
-
-/// Sending, when routes are configured: the routes to check requests
-/// against, and the dispatcher to wake.
-#[derive(Debug, Clone)]
-pub struct Sending {
-    pub config: Arc<SendingConfig>,
-    pub wake: Arc<Notify>,
-}
 
 /// 503, with a message the caller sees (dropshot shows 5xx messages only
 /// in its logs by default).
@@ -95,6 +84,14 @@ pub(crate) async fn get(
         Some(view) => Ok(HttpResponseOk(view)),
         None => Err(HttpError::for_not_found(None, format!("no outbound message {id}"))),
     }
+}
+
+/// The configured providers and this replica's breakers.
+pub(crate) fn providers(rqctx: &RequestContext<ReceiverContext>) -> Result<HttpResponseOk<ProvidersPage>, HttpError> {
+    let ctx = rqctx.context();
+    ctx.require_api_token(rqctx)?;
+    let sending = ctx.sending.as_ref().ok_or_else(not_configured)?;
+    Ok(HttpResponseOk(sending.providers()))
 }
 
 pub(crate) async fn list(

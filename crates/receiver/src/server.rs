@@ -13,7 +13,7 @@ use crate::Secrets;
 use crate::context::{ReceiverContext, Surfaces};
 use crate::http_entrypoints::ReceiverImpl;
 use crate::metrics::Metrics;
-use crate::outbound::Sending;
+use smsgate_dispatch::Sending;
 
 /// How to run the receiver.
 #[derive(Debug, Clone)]

@@ -39,6 +39,8 @@ pub struct Failure {
     /// The request may have reached the provider and been accepted (a
     /// timeout, a connection lost after sending, an unreadable 2xx).
     pub maybe_sent: bool,
+    /// A 429: the provider is up and asks for a slower pace.
+    pub throttled: bool,
 }
 
 /// How to reach a provider.
@@ -208,6 +210,7 @@ impl Gateway {
                 retryable: false,
                 retry_after: None,
                 maybe_sent: true,
+                throttled: false,
             }),
             Ok(Ok(outcomes)) => self.read(Ok(outcomes), batch.len()).await,
             Err(error) => self.read(Err(error), batch.len()).await,
@@ -228,6 +231,7 @@ impl Gateway {
             retryable,
             retry_after: None,
             maybe_sent,
+            throttled: false,
         };
         match result {
             Ok(outcomes) => Ok(outcomes
@@ -252,6 +256,7 @@ impl Gateway {
                         retryable: false,
                         retry_after: None,
                         maybe_sent: false,
+                        throttled: false,
                     })
                 } else if status.as_u16() == 429 || status.as_u16() == 408 || status.is_server_error() {
                     Err(Failure {
@@ -259,6 +264,7 @@ impl Gateway {
                         retryable: true,
                         retry_after,
                         maybe_sent: false,
+                        throttled: status.as_u16() == 429,
                     })
                 } else if status.is_client_error() {
                     Ok(vec![Outcome::Rejected { reason: message }; messages])

@@ -100,6 +100,7 @@ mod tests {
             retryable,
             retry_after: Some(Duration::ZERO),
             maybe_sent: false,
+            throttled: false,
         }
     }
 

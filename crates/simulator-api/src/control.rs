@@ -97,6 +97,22 @@ pub struct MessageView {
 pub struct MessagesView {
     /// In acceptance order.
     pub messages: Vec<MessageView>,
+    /// Send requests answered 503 (by `--fail-rate` or an outage).
+    pub refused: u64,
+}
+
+/// `POST /simulator/outage`: be down (answer every send request 503) for a while.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OutageRequest {
+    /// How long, from now; 0 ends an outage.
+    pub seconds: f64,
+}
+
+/// When the outage ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OutageView {
+    /// Milliseconds since the epoch.
+    pub down_until: i64,
 }
 
 /// What a control request did.

@@ -27,7 +27,7 @@ use smsgate::clearline::sms_api::types::{SendSmsRequest, SendSmsResponse};
 use smsgate::clickatell::sms_api::types::{SendBulkMessageRequest, SendMessageRequest, SendMessagesListResponse};
 pub use smsgate_http_server::extractors::{RawBody, RawQuery};
 
-use crate::control::{ControlOutcome, InboundRequest, MessagesView, SmartHiveReportRequest};
+use crate::control::{ControlOutcome, InboundRequest, MessagesView, OutageRequest, OutageView, SmartHiveReportRequest};
 use crate::errors::{ClearLineError, ClickatellError};
 
 /// Tags that say whose API an endpoint plays.
@@ -117,6 +117,14 @@ pub trait SimulatorApi {
         rqctx: RequestContext<Self::Context>,
         body: TypedBody<SmartHiveReportRequest>,
     ) -> Result<HttpResponseOk<ControlOutcome>, HttpError>;
+
+    /// Plays a provider that is down: every send request is answered 503
+    /// for the given time (a sender's circuit breaker should open).
+    #[endpoint { method = POST, path = "/simulator/outage", operation_id = "startOutage", tags = ["control"] }]
+    async fn start_outage(
+        rqctx: RequestContext<Self::Context>,
+        body: TypedBody<OutageRequest>,
+    ) -> Result<HttpResponseOk<OutageView>, HttpError>;
 
     /// The messages accepted so far and where each one's callbacks are.
     #[endpoint { method = GET, path = "/simulator/messages", operation_id = "listSimulatedMessages", tags = ["control"] }]

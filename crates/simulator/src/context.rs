@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::delivery::{ReceiverClients, RetryPolicy};
 use crate::keys::AcceptedKey;
 use crate::ledger::Ledger;
+use crate::outage::Availability;
 use crate::plan::{Dice, Knobs};
 use crate::spec::SpecValidator;
 
@@ -25,6 +26,7 @@ pub struct Shared {
     pub(crate) retry: RetryPolicy,
     pub(crate) receiver: ReceiverClients,
     pub(crate) ledger: Ledger,
+    pub(crate) availability: Availability,
 }
 
 /// The dropshot context: the shared state, which playbacks outlive requests with.

@@ -2,6 +2,8 @@
 //! reads and validates the request against the effective spec, maybe fails
 //! on purpose (`--fail-rate`), then accepts and plays its callbacks.
 
+use std::time::Duration;
+
 use dropshot::{ErrorStatusCode, HttpError, HttpResponseAccepted, HttpResponseOk, RequestContext, TypedBody};
 use http_body_util::{BodyExt, Limited};
 use serde_json::{Value, json};
@@ -10,7 +12,7 @@ use smsgate::clickatell::sms_api::types::{
     SendBulkMessageRequest, SendMessageRequest, SendMessageResponse, SendMessagesListResponse,
 };
 use smsgate_simulator_api::control::{
-    ControlOutcome, InboundRequest, InboundType, MessagesView, SmartHiveReportRequest,
+    ControlOutcome, InboundRequest, InboundType, MessagesView, OutageRequest, OutageView, SmartHiveReportRequest,
 };
 use smsgate_simulator_api::errors::{ClearLineError, ClickatellCode, ClickatellError, ProviderError, clearline_error};
 use smsgate_simulator_api::{HttpSendParams, RawBody, RawQuery, SimulatorApi};
@@ -54,10 +56,10 @@ impl Shared {
     }
 
     fn clickatell_available(&self) -> Result<(), ClickatellError> {
-        if self.dice.fails(&self.knobs) {
-            return Err(ClickatellCode::RETRY.answer("simulated transient failure (--fail-rate): retry later"));
+        match self.availability.refuses(&self.dice, &self.knobs) {
+            Some(reason) => Err(ClickatellCode::RETRY.answer(reason)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Accepts one Clickatell message: a result per recipient, each with
@@ -207,11 +209,8 @@ impl SimulatorApi for SimulatorImpl {
             .body(SEND_SMS, &value)
             .map_err(|v| bad_request(v.to_string()))?;
         let request: SendSmsRequest = serde_json::from_value(value).map_err(|e| bad_request(e.to_string()))?;
-        if shared.dice.fails(&shared.knobs) {
-            return Err(clearline_error(
-                ErrorStatusCode::SERVICE_UNAVAILABLE,
-                "simulated transient failure (--fail-rate): retry later",
-            ));
+        if let Some(reason) = shared.availability.refuses(&shared.dice, &shared.knobs) {
+            return Err(clearline_error(ErrorStatusCode::SERVICE_UNAVAILABLE, reason));
         }
         let target = match request.callback_url.as_deref() {
             None => Target::Nowhere("no callbackUrl in the send request".into()),
@@ -311,7 +310,25 @@ impl SimulatorApi for SimulatorImpl {
         }))
     }
 
+    async fn start_outage(
+        rqctx: RequestContext<Simulator>,
+        body: TypedBody<OutageRequest>,
+    ) -> Result<HttpResponseOk<OutageView>, HttpError> {
+        let seconds = body.into_inner().seconds;
+        let duration = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            HttpError::for_bad_request(
+                None,
+                format!("seconds must be a number of seconds from 0, not {seconds}"),
+            )
+        })?;
+        rqctx.context().0.availability.down_for(duration);
+        let until = now_ms().saturating_add(i64::try_from(duration.as_millis()).unwrap_or(i64::MAX));
+        tracing::info!(seconds, "outage: refusing every send request");
+        Ok(HttpResponseOk(OutageView { down_until: until }))
+    }
+
     async fn list_messages(rqctx: RequestContext<Simulator>) -> Result<HttpResponseOk<MessagesView>, HttpError> {
-        Ok(HttpResponseOk(rqctx.context().0.ledger.view()))
+        let shared = &rqctx.context().0;
+        Ok(HttpResponseOk(shared.ledger.view(shared.availability.refused())))
     }
 }

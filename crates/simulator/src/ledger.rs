@@ -24,9 +24,11 @@ impl Ledger {
         change(&mut messages[message].callbacks[callback]);
     }
 
-    pub fn view(&self) -> MessagesView {
+    /// The ledger, with the count of `refused` send requests.
+    pub fn view(&self, refused: u64) -> MessagesView {
         MessagesView {
             messages: self.messages.lock().expect("no panic while recording").clone(),
+            refused,
         }
     }
 }

@@ -23,6 +23,7 @@ mod http_entrypoints;
 pub mod inbound;
 mod keys;
 mod ledger;
+mod outage;
 pub mod plan;
 mod playback;
 mod server;

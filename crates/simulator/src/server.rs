@@ -12,6 +12,7 @@ use crate::delivery::{ReceiverClients, RetryPolicy};
 use crate::http_entrypoints::SimulatorImpl;
 use crate::keys::AcceptedKey;
 use crate::ledger::Ledger;
+use crate::outage::Availability;
 use crate::plan::{Dice, Knobs};
 use crate::spec::SpecValidator;
 
@@ -83,6 +84,7 @@ pub fn start(config: Config) -> Result<Running, StartError> {
         retry: config.retry,
         receiver: ReceiverClients::new(base.as_str(), config.callback_token.as_ref()),
         ledger: Ledger::default(),
+        availability: Availability::default(),
     };
     let api = simulator_api_mod::api_description::<SimulatorImpl>().expect("the SimulatorApi trait is valid");
     let server = smsgate_http_server::start_server(api, Simulator(Arc::new(shared)), config.listen, BODY_LIMIT, None)

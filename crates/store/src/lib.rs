@@ -16,8 +16,8 @@
 //! point from the backends to the shared modules, never back.
 //!
 //! - `contract`: the [`Store`] trait and the values it takes and gives;
-//! - `outbox`: what the outbox (messages sent through smsgate) stores,
-//!   and how a message's view is made from its rows;
+//! - `outbox`: what the outbox (messages sent through smsgate) takes and
+//!   gives; `outbox_view`: how a message's view is made from its rows;
 //! - `page`, `rows`: the query API's rules (cursors, pages, quarantined
 //!   bodies) and the mapping of result rows to its views, over a small
 //!   trait each backend implements for its row type, so that both answer
@@ -34,6 +34,7 @@
 
 mod contract;
 pub mod outbox;
+mod outbox_view;
 mod page;
 mod postgres;
 mod rows;

@@ -28,7 +28,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use serde_json::Value;
 use smsgate_contract_tests::{specs, tools};
@@ -152,11 +151,7 @@ async fn schemathesis_catches_drift() {
 fn sending() -> Sending {
     let config = "[providers.p]\napi = \"clickatell\"\nbase_url = \"http://127.0.0.1:9\"\napi_key_env = \"KEY\"\n\
                   [[routes]]\nname = \"all\"\nproviders = [\"p\"]\n";
-    let config = SendingConfig::parse("contract.toml", config, |_| Some("contract-key".into())).unwrap();
-    Sending {
-        config: Arc::new(config),
-        wake: Arc::new(tokio::sync::Notify::new()),
-    }
+    Sending::new(SendingConfig::parse("contract.toml", config, |_| Some("contract-key".into())).unwrap())
 }
 
 /// Our query API against the document generated from its dropshot trait,

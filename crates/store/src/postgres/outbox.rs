@@ -12,10 +12,10 @@ use tokio_postgres::IsolationLevel;
 
 use super::errors::{get, pg_error, pool_error};
 use crate::contract::StoreError;
-use crate::outbox::{
-    ATTEMPT_COLUMNS, AttemptEnd, AttemptRow, Claim, ClaimedOutbound, EVENT_COLUMNS, Enqueued, HEAD_COLUMNS,
-    LinkedEvent, NewAttempt, NewOutbound, OutboundHead, OutboundRows, OutboxState, Settle, attempt_row, linked_message,
-    outbound_head, sort_events,
+use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle};
+use crate::outbox_view::{
+    ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
+    linked_message, outbound_head, sort_events,
 };
 use crate::page::sql_limit;
 use crate::rows;

@@ -7,10 +7,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use smsgate_normalize::views::OutboundView;
 
-use crate::outbox::{
-    ATTEMPT_COLUMNS, AttemptEnd, Claim, ClaimedOutbound, EVENT_COLUMNS, Enqueued, HEAD_COLUMNS, LinkedEvent,
-    NewAttempt, NewOutbound, OutboundRows, OutboxState, Settle, attempt_row, linked_message, outbound_head,
-    sort_events,
+use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle};
+use crate::outbox_view::{
+    ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
+    linked_message, outbound_head, sort_events,
 };
 use crate::page::sql_limit;
 use crate::rows;
@@ -92,7 +92,7 @@ pub(super) fn claim(conn: &mut Connection, claim: &Claim) -> rusqlite::Result<Ve
     Ok(claimed)
 }
 
-fn attempts(conn: &Connection, id: &str) -> rusqlite::Result<Vec<crate::outbox::AttemptRow>> {
+fn attempts(conn: &Connection, id: &str) -> rusqlite::Result<Vec<AttemptRow>> {
     conn.prepare_cached(&format!(
         "SELECT {ATTEMPT_COLUMNS} FROM outbound_attempts WHERE outbound_id = ?1 ORDER BY number"
     ))?
@@ -214,7 +214,7 @@ pub(super) fn outbound_page(
 }
 
 /// The attempts, linked provider messages and their events of `head`.
-fn rows_of(conn: &Connection, head: crate::outbox::OutboundHead) -> rusqlite::Result<OutboundRows> {
+fn rows_of(conn: &Connection, head: OutboundHead) -> rusqlite::Result<OutboundRows> {
     let attempts = attempts(conn, &head.id)?;
     let linked = conn
         .prepare_cached(
