@@ -12,6 +12,7 @@
 //! | `lost_answer` | the provider took it, its answer was lost: `uncertain`, linked by its callbacks, never sent twice |
 //! | `requests` | idempotency keys (also at once), bad input, a text too long, no routes, a config mistake, the CLI |
 //! | `crash` | `kill -9` while accepting and dispatching 500 messages: each sent once, uncertain ones at most once |
+//! | `opt_out` | STOP through one provider keeps every provider from the number; START and the API undo it |
 //! | `replicas` | two replicas on one PostgreSQL database, 1,000 messages: each submitted once |
 
 #[path = "outbound/breaker.rs"]
@@ -24,6 +25,8 @@ mod failover;
 mod harness;
 #[path = "outbound/lost_answer.rs"]
 mod lost_answer;
+#[path = "outbound/opt_out.rs"]
+mod opt_out;
 #[path = "outbound/replicas.rs"]
 mod replicas;
 #[path = "outbound/requests.rs"]

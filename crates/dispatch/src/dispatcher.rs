@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 use crate::breaker::{Admission, Breakers};
 use crate::config::{ProviderConfig, RouteConfig, SendingConfig};
 use crate::decide::{self, Answer};
+use crate::intake::OPTED_OUT;
 use crate::sending::Sending;
 
 /// How the dispatcher identifies itself and reaches back.
@@ -216,6 +217,18 @@ impl Dispatcher {
             let error = format!("route `{}` has no provider left to try", route.name);
             return self.settle(&message, None, done(OutboxState::Failed, error, now)).await;
         };
+        // Opted out since it was stored: it goes nowhere.
+        match self.store.opt_out(&message.to).await {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                let settle = done(OutboxState::Rejected, OPTED_OUT.into(), now);
+                return self.settle(&message, None, settle).await;
+            }
+            Err(error) => {
+                tracing::warn!(id = %message.id, %error, "cannot check opt-outs; the message waits for its claim to lapse");
+                return;
+            }
+        }
         let number = u32::try_from(message.attempts.len())
             .unwrap_or(u32::MAX)
             .saturating_add(1);

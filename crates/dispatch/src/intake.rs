@@ -15,6 +15,9 @@ use crate::config::{RouteConfig, SendingConfig};
 /// refuse them or cut them).
 pub const MAX_SEGMENTS: u32 = 10;
 
+/// The `error` of a message to an opted-out number (a contract).
+pub const OPTED_OUT: &str = "opted_out";
+
 /// The longest idempotency key, reference and sender taken.
 const MAX_KEY: usize = 255;
 const MAX_REFERENCE: usize = 255;

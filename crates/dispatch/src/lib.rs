@@ -29,5 +29,5 @@ mod sending;
 
 pub use config::{ConfigError, OnUncertain, ProviderConfig, RouteConfig, SendingConfig};
 pub use dispatcher::{DispatchOptions, Dispatcher, OUTBOUND_PARAM};
-pub use intake::{BadRequest, MAX_SEGMENTS, new_id};
+pub use intake::{BadRequest, MAX_SEGMENTS, OPTED_OUT, new_id};
 pub use sending::Sending;

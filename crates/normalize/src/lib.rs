@@ -5,14 +5,15 @@
 //! one vocabulary smsgate speaks ([`Status`], a contract), the order in which
 //! statuses may replace each other ([`Status::precedence_key`]), the mapping
 //! from each provider's words ([`mapping`]), the statuses of messages sent
-//! through smsgate ([`outbound`]) and how many parts a text takes
-//! ([`segments`]), the shape of what the receiver
+//! through smsgate ([`outbound`]), how many parts a text takes
+//! ([`segments`]), which inbound texts opt out ([`opt_out`]), the shape of what the receiver
 //! stores ([`event`]) and of what the query API serves ([`views`]). It is
 //! pure: no I/O, so the rules are property-tested here and every store
 //! implements the same precedence.
 
 pub mod event;
 pub mod mapping;
+pub mod opt_out;
 pub mod outbound;
 pub mod segments;
 pub mod status;

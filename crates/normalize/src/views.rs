@@ -255,3 +255,20 @@ impl BreakerState {
         }
     }
 }
+
+/// `GET /v1/opt-outs`: the numbers no message goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OptOutsPage {
+    pub numbers: Vec<OptOutView>,
+}
+
+/// An opted-out number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct OptOutView {
+    /// E.164.
+    pub number: String,
+    /// When it opted out (the inbound text's receipt, or the API call).
+    pub since: i64,
+    /// `inbound:PROVIDER` (a STOP text through that provider) or `api`.
+    pub source: String,
+}

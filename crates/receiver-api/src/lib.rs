@@ -17,7 +17,10 @@ pub use smsgate_http_server::extractors;
 pub mod openapi;
 pub use smsgate_normalize::views;
 
-use dropshot::{Body, Header, HttpError, HttpResponseAccepted, HttpResponseOk, Path, Query, RequestContext, TypedBody};
+use dropshot::{
+    Body, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, Path, Query, RequestContext,
+    TypedBody,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use smsgate::clearline::callbacks::types::DeliveryStatusCallback;
@@ -29,7 +32,8 @@ pub use openapi::{query_api_openapi, receiver_openapi};
 
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{
-    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
+    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
+    ProvidersPage, QuarantinePage,
 };
 
 /// Tags that say which surface an endpoint belongs to.
@@ -79,6 +83,13 @@ pub struct MessagePath {
 pub struct OutboundPath {
     /// The id `POST /v1/outbound` answered with (`ob_...`).
     pub id: String,
+}
+
+/// `PUT` and `DELETE /v1/opt-outs/{number}`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct OptOutPath {
+    /// The number, E.164 (`+27820000001`; a number without `+` is read as if it had one).
+    pub number: String,
 }
 
 /// The headers `POST /v1/outbound` reads.
@@ -295,6 +306,26 @@ pub trait ReceiverApi {
     /// (`closed`, `open`, `half_open`); 503 when sending is not configured.
     #[endpoint { method = GET, path = "/v1/providers", operation_id = "listProviders", tags = ["outbound"] }]
     async fn list_providers(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<ProvidersPage>, HttpError>;
+
+    /// The numbers no message goes to: opted out by a STOP text (STOPALL,
+    /// UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE; any provider) or
+    /// through this API, and not opted in again since (START, UNSTOP).
+    #[endpoint { method = GET, path = "/v1/opt-outs", operation_id = "listOptOuts", tags = ["outbound"] }]
+    async fn list_opt_outs(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<OptOutsPage>, HttpError>;
+
+    /// Opts a number out: messages to it are stored `rejected` with `error: "opted_out"`.
+    #[endpoint { method = PUT, path = "/v1/opt-outs/{number}", operation_id = "addOptOut", tags = ["outbound"] }]
+    async fn add_opt_out(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<OptOutPath>,
+    ) -> Result<HttpResponseOk<OptOutView>, HttpError>;
+
+    /// Opts a number back in.
+    #[endpoint { method = DELETE, path = "/v1/opt-outs/{number}", operation_id = "removeOptOut", tags = ["outbound"] }]
+    async fn remove_opt_out(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<OptOutPath>,
+    ) -> Result<HttpResponseDeleted, HttpError>;
 
     /// Quarantined callbacks (authenticated, but not parseable) with their errors.
     #[endpoint { method = GET, path = "/v1/quarantine", operation_id = "listQuarantine", tags = ["query"] }]

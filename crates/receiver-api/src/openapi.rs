@@ -113,6 +113,8 @@ mod tests {
                 "/v1/events",
                 "/v1/inbound",
                 "/v1/messages/{provider}/{message_id}",
+                "/v1/opt-outs",
+                "/v1/opt-outs/{number}",
                 "/v1/outbound",
                 "/v1/outbound/{id}",
                 "/v1/providers",

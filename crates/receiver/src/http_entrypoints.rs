@@ -2,17 +2,18 @@
 //! [`ingest::callback`]; query routes check the bearer token and read the store.
 
 use dropshot::{
-    Body, ClientErrorStatusCode, Header, HttpError, HttpResponseAccepted, HttpResponseOk, Path, Query, RequestContext,
-    TypedBody,
+    Body, ClientErrorStatusCode, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, Path,
+    Query, RequestContext, TypedBody,
 };
 use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
+    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
+    ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
-    CallbackAck, Health, Limit, MessagePath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+    CallbackAck, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
 };
 use smsgate_store::StoreError;
 
@@ -187,6 +188,31 @@ impl ReceiverApi for ReceiverImpl {
         rqctx: RequestContext<ReceiverContext>,
     ) -> Result<HttpResponseOk<ProvidersPage>, HttpError> {
         outbound::providers(&rqctx)
+    }
+
+    async fn list_opt_outs(rqctx: RequestContext<ReceiverContext>) -> Result<HttpResponseOk<OptOutsPage>, HttpError> {
+        outbound::opt_outs(&rqctx).await
+    }
+
+    async fn add_opt_out(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<OptOutPath>,
+    ) -> Result<HttpResponseOk<OptOutView>, HttpError> {
+        let number = path.into_inner().number;
+        match outbound::change_opt_out(&rqctx, &number, true).await? {
+            Some(opt_out) => Ok(HttpResponseOk(opt_out)),
+            None => Err(HttpError::for_internal_error(format!(
+                "{number} was opted out but reads as opted in"
+            ))),
+        }
+    }
+
+    async fn remove_opt_out(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<OptOutPath>,
+    ) -> Result<HttpResponseDeleted, HttpError> {
+        outbound::change_opt_out(&rqctx, &path.into_inner().number, false).await?;
+        Ok(HttpResponseDeleted())
     }
 
     async fn list_quarantine(

@@ -6,14 +6,17 @@
 use std::net::SocketAddr;
 
 use dropshot::{
-    Body, Header, HttpError, HttpResponseAccepted, HttpResponseOk, HttpServer, Path, Query, RequestContext, TypedBody,
+    Body, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, HttpServer, Path, Query,
+    RequestContext, TypedBody,
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
+    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
+    ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
-    CallbackAck, Health, MessagePath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
+    CallbackAck, Health, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+    receiver_api_mod,
 };
 
 use smsgate_http_server::start_server;
@@ -149,6 +152,24 @@ impl ReceiverApi for Noop {
     }
 
     async fn list_providers(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<ProvidersPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_opt_outs(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<OptOutsPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn add_opt_out(
+        _rqctx: RequestContext<()>,
+        _path: Path<OptOutPath>,
+    ) -> Result<HttpResponseOk<OptOutView>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn remove_opt_out(
+        _rqctx: RequestContext<()>,
+        _path: Path<OptOutPath>,
+    ) -> Result<HttpResponseDeleted, HttpError> {
         Err(nothing_here())
     }
 

@@ -6,7 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use dropshot::{ClientErrorStatusCode, HttpError, HttpResponseAccepted, HttpResponseOk, RequestContext};
-use smsgate_normalize::views::{OutboundPage, OutboundRequest, OutboundView, ProvidersPage};
+use smsgate_normalize::views::{OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView, ProvidersPage};
 use smsgate_store::outbox::Enqueued;
 
 use crate::context::ReceiverContext;
@@ -38,7 +38,7 @@ pub(crate) async fn send(
     let ctx = rqctx.context();
     ctx.require_api_token(rqctx)?;
     let sending = ctx.sending.as_ref().ok_or_else(not_configured)?;
-    let message = sending
+    let mut message = sending
         .config
         .intake(
             &request,
@@ -47,6 +47,11 @@ pub(crate) async fn send(
             now_millis(),
         )
         .map_err(|bad| bad_request(bad.0))?;
+    // A number that opted out gets nothing, from any provider.
+    let opted_out = ctx.store.opt_out(&message.to).await.map_err(|e| unavailable(&e))?;
+    if message.rejected.is_none() && opted_out.is_some() {
+        message.rejected = Some(smsgate_dispatch::OPTED_OUT.into());
+    }
     let id = match ctx.store.enqueue_outbound(message).await {
         Ok(Enqueued::New(id)) => {
             sending.wake.notify_one();
@@ -92,6 +97,41 @@ pub(crate) fn providers(rqctx: &RequestContext<ReceiverContext>) -> Result<HttpR
     ctx.require_api_token(rqctx)?;
     let sending = ctx.sending.as_ref().ok_or_else(not_configured)?;
     Ok(HttpResponseOk(sending.providers()))
+}
+
+/// A number from a path, in E.164, or a 400 saying what is expected.
+fn e164(number: &str) -> Result<String, HttpError> {
+    smsgate_normalize::opt_out::e164(number).ok_or_else(|| {
+        bad_request(format!(
+            "`{number}` is not a phone number: expected E.164, e.g. +27820000001"
+        ))
+    })
+}
+
+pub(crate) async fn opt_outs(
+    rqctx: &RequestContext<ReceiverContext>,
+) -> Result<HttpResponseOk<OptOutsPage>, HttpError> {
+    let ctx = rqctx.context();
+    ctx.require_api_token(rqctx)?;
+    let numbers = ctx.store.opt_outs().await.map_err(|e| unavailable(&e))?;
+    Ok(HttpResponseOk(OptOutsPage { numbers }))
+}
+
+/// Opts `number` out (`opted_out`) or back in; the number's state after.
+pub(crate) async fn change_opt_out(
+    rqctx: &RequestContext<ReceiverContext>,
+    number: &str,
+    opted_out: bool,
+) -> Result<Option<OptOutView>, HttpError> {
+    let ctx = rqctx.context();
+    ctx.require_api_token(rqctx)?;
+    let number = e164(number)?;
+    let store = &ctx.store;
+    store
+        .change_opt_out(&number, opted_out, now_millis())
+        .await
+        .map_err(|e| unavailable(&e))?;
+    store.opt_out(&number).await.map_err(|e| unavailable(&e))
 }
 
 pub(crate) async fn list(

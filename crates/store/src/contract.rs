@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundView, QuarantinedRequest};
+use smsgate_normalize::views::{
+    EventsPage, InboundPage, MessageView, OptOutView, OutboundPage, OutboundView, QuarantinedRequest,
+};
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 
 use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
@@ -288,6 +290,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Outbox messages after `after`, in acceptance order.
     async fn outbound_page(&self, after: Option<&str>, limit: usize) -> Result<OutboundPage, StoreError>;
+
+    /// `number`'s opt-out when it is opted out (`number` in E.164): the
+    /// latest of its STOP/START texts through any provider and the API's
+    /// changes decides (see `opt_outs.rs`).
+    async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError>;
+
+    /// Every opted-out number, by number.
+    async fn opt_outs(&self) -> Result<Vec<OptOutView>, StoreError>;
+
+    /// Opts `number` (E.164) out (`opted_out`) or back in through the API, at `at`.
+    async fn change_opt_out(&self, number: &str, opted_out: bool, at: i64) -> Result<(), StoreError>;
 
     /// Whether the store can serve now: it answers a query, and its schema
     /// is the one this build migrates to. [`StoreError::Unavailable`] when

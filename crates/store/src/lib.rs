@@ -18,6 +18,8 @@
 //! - `contract`: the [`Store`] trait and the values it takes and gives;
 //! - `outbox`: what the outbox (messages sent through smsgate) takes and
 //!   gives; `outbox_view`: how a message's view is made from its rows;
+//! - `opt_outs`: who is opted out, folded from STOP/START texts and the
+//!   API's changes;
 //! - `page`, `rows`: the query API's rules (cursors, pages, quarantined
 //!   bodies) and the mapping of result rows to its views, over a small
 //!   trait each backend implements for its row type, so that both answer
@@ -33,6 +35,7 @@
 //! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
 
 mod contract;
+mod opt_outs;
 pub mod outbox;
 mod outbox_view;
 mod page;

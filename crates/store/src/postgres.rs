@@ -42,6 +42,7 @@ mod errors;
 mod group_commit;
 mod locks;
 mod open;
+mod opt_outs;
 mod outbox;
 mod queries;
 mod tls;
@@ -49,12 +50,15 @@ mod tls;
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundView, QuarantinedRequest};
+use smsgate_normalize::views::{
+    EventsPage, InboundPage, MessageView, OptOutView, OutboundPage, OutboundView, QuarantinedRequest,
+};
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
 use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
 use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::opt_outs::api_change;
 use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 use crate::page::FeedCursor;
 use crate::stats::CommitStats;
@@ -188,6 +192,19 @@ impl Store for PostgresStore {
     ) -> Result<bool, StoreError> {
         self.within_deadline(outbox::settle(&self.pool, owner, id, end.as_ref(), &settle))
             .await
+    }
+
+    async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError> {
+        self.within_deadline(opt_outs::opt_out(&self.pool, number)).await
+    }
+
+    async fn opt_outs(&self) -> Result<Vec<OptOutView>, StoreError> {
+        self.within_deadline(opt_outs::opt_outs(&self.pool)).await
+    }
+
+    async fn change_opt_out(&self, number: &str, opted_out: bool, at: i64) -> Result<(), StoreError> {
+        let change = api_change(number, opted_out, at);
+        self.within_deadline(opt_outs::change(&self.pool, &change)).await
     }
 
     async fn outbound(&self, id: &str) -> Result<Option<OutboundView>, StoreError> {

@@ -33,6 +33,7 @@
 mod errors;
 mod ingest;
 mod open;
+mod opt_outs;
 mod outbox;
 mod queries;
 mod syncer;
@@ -45,7 +46,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use rusqlite::Connection;
-use smsgate_normalize::views::{EventsPage, InboundPage, MessageView, OutboundPage, OutboundView, QuarantinedRequest};
+use smsgate_normalize::views::{
+    EventsPage, InboundPage, MessageView, OptOutView, OutboundPage, OutboundView, QuarantinedRequest,
+};
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
@@ -54,6 +57,7 @@ use self::syncer::Acks;
 use self::writer::Job;
 use self::writes::{Write, Written};
 use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::opt_outs::api_change;
 use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 use crate::page::FeedCursor;
 use crate::stats::{CommitStats, Counters};
@@ -208,6 +212,20 @@ impl Store for SqliteStore {
         let (owner, id) = (owner.to_string(), id.to_string());
         self.write(move |conn| outbox::settle(conn, &owner, &id, end.as_ref(), &settle))
             .await
+    }
+
+    async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError> {
+        let number = number.to_string();
+        self.read(move |conn| opt_outs::opt_out(conn, &number)).await
+    }
+
+    async fn opt_outs(&self) -> Result<Vec<OptOutView>, StoreError> {
+        self.read(opt_outs::opt_outs).await
+    }
+
+    async fn change_opt_out(&self, number: &str, opted_out: bool, at: i64) -> Result<(), StoreError> {
+        let change = api_change(number, opted_out, at);
+        self.write(move |conn| opt_outs::change(conn, &change)).await
     }
 
     async fn outbound(&self, id: &str) -> Result<Option<OutboundView>, StoreError> {

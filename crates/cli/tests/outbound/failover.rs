@@ -24,7 +24,9 @@ async fn run(dir: &Path, database: &str) {
             ("primary", "clickatell", &primary.base),
             ("backup", "clearline", &backup.base),
         ],
-        "max_attempts = 2\nretry_delay_ms = 20",
+        // Every message tries the primary: its breaker never opens here (the
+        // breaker's own test shows it opening).
+        "max_attempts = 2\nretry_delay_ms = 20\nbreaker_failures = 1000",
         "[[routes]]\nname = \"default\"\nproviders = [\"primary\", \"backup\"]\n",
     );
     let served = Served::start_async(serve_sending(dir, database, &config)).await;

@@ -20,6 +20,7 @@ use crate::contract::{CommitOptions, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_outbox.sql"),
+    include_str!("migrations/0003_opt_outs.sql"),
 ];
 
 /// The schema version the migrations bring a database to.
