@@ -20,7 +20,8 @@
 //! vocabulary (roles, levels, findings) and `context` the state of one walk;
 //! each other module walks one part of the documents: `resolve` follows
 //! `$ref`s; `operations` pairs paths and methods; `parameters`; `bodies`
-//! (request bodies, success responses, media types); `schema` walks
+//! (request bodies, success responses, media types); `responses`
+//! (non-success statuses, headers); `schema` walks
 //! properties recursively, with cycle protection, over each schema's
 //! flattened `view`, using the enum and pattern `checks` it shares with
 //! parameters; `security`. The walking modules depend on `context` and the
@@ -38,6 +39,7 @@ pub mod lenient;
 mod operations;
 mod parameters;
 mod resolve;
+mod responses;
 pub mod rules;
 mod schema;
 mod security;

@@ -6,7 +6,7 @@ use openapiv3::{OpenAPI, Operation, PathItem};
 
 use crate::change::{DiffError, OpKey, escape};
 use crate::context::{Ctx, OpSide};
-use crate::{bodies, parameters, rules, security};
+use crate::{bodies, parameters, responses, rules, security};
 
 /// Path items by template with parameter names dropped (`/m/{}`), so that
 /// renaming a path parameter does not read as a removed path.
@@ -117,6 +117,7 @@ fn operation<'a>(ctx: &mut Ctx<'a>, op: &OpKey, old: &OpSide<'a>, new: &OpSide<'
     parameters::diff(ctx, op, old, new)?;
     bodies::request(ctx, op, old, new)?;
     bodies::responses(ctx, op, old, new)?;
+    responses::diff(ctx, op, old, new)?;
     security::operation(ctx, op, old, new);
     Ok(())
 }

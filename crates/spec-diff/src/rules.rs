@@ -1,16 +1,20 @@
 //! Every rule the diff knows, with its level for each role, in one table.
 //!
 //! Ids are oasdiff's where oasdiff has the rule (`api-operation-id-changed`
-//! is ours). Levels are judged for smsgate, not copied from oasdiff: for a
-//! [`Role::Provider`] spec we are the client (we send requests, receive
-//! responses); for a [`Role::Callbacks`] spec we are the server (we receive
-//! requests, send the responses). Narrowing what the other side accepts from
+//! and `response-header-became-required` are ours). Levels are judged for
+//! smsgate, not copied from oasdiff: for a [`Role::Provider`] spec we are
+//! the client (we send requests, receive responses); for a
+//! [`Role::Callbacks`] spec we are the server (we receive requests, send the
+//! responses). Narrowing what the other side accepts from
 //! us, or widening what it may send us, is what breaks us.
 //!
 //! `tolerated` is the level used instead when the change is in data we
 //! receive and our generated type absorbs it: an object with a catch-all map
 //! for unknown fields (`additionalProperties` present and not `false`), or a
 //! value that is no longer an enum at all (a plain `String` accepts anything).
+//!
+//! Response headers are not typed by the generated client (they arrive as a
+//! header map), so a header we may no longer get is a warning, not an error.
 
 use crate::change::{Level, Role};
 
@@ -172,6 +176,22 @@ rules! {
         "a response property's pattern changed";
     RESPONSE_PROPERTY_PATTERN_REMOVED = "response-property-pattern-removed", Warning, Info, None,
         "a response property lost its pattern";
+
+    // Other responses and headers (every status).
+    RESPONSE_NON_SUCCESS_STATUS_ADDED = "response-non-success-status-added", Info, Info, None,
+        "a non-success status was added";
+    RESPONSE_NON_SUCCESS_STATUS_REMOVED = "response-non-success-status-removed", Info, Warning, None,
+        "a non-success status was removed";
+    RESPONSE_HEADER_ADDED = "response-header-added", Info, Info, None,
+        "a response header was added";
+    REQUIRED_RESPONSE_HEADER_REMOVED = "required-response-header-removed", Warning, Info, None,
+        "a required response header was removed";
+    OPTIONAL_RESPONSE_HEADER_REMOVED = "optional-response-header-removed", Warning, Info, None,
+        "an optional response header was removed";
+    RESPONSE_HEADER_BECAME_OPTIONAL = "response-header-became-optional", Warning, Info, None,
+        "a response header became optional";
+    RESPONSE_HEADER_BECAME_REQUIRED = "response-header-became-required", Info, Warning, None,
+        "a response header became required";
 
     // Security.
     API_SECURITY_ADDED = "api-security-added", Error, Warning, None,
