@@ -78,6 +78,7 @@ pub fn diff_documents(old: &serde_json::Value, new: &serde_json::Value, role: Ro
     let (old, new) = (parse("old", old)?, parse("new", new)?);
     let mut ctx = Ctx::new(role, Resolver::new(&old, "old"), Resolver::new(&new, "new"));
     security::document(&mut ctx);
+    security::components(&mut ctx);
     operations::diff(&mut ctx)?;
     Ok(Diff {
         changes: ctx.into_changes(),

@@ -202,6 +202,12 @@ rules! {
         "the document's security gained a requirement";
     API_GLOBAL_SECURITY_REMOVED = "api-global-security-removed", Info, Warning, None,
         "the document's security lost a requirement";
+    API_SECURITY_COMPONENT_ADDED = "api-security-component-added", Info, Info, None,
+        "a security scheme was defined";
+    API_SECURITY_COMPONENT_REMOVED = "api-security-component-removed", Info, Info, None,
+        "a security scheme definition was removed";
+    API_SECURITY_COMPONENT_TYPE_CHANGED = "api-security-component-type-changed", Error, Error, None,
+        "a security scheme changed how credentials are sent (its type, or where an API key goes)";
 }
 
 #[cfg(test)]
