@@ -21,11 +21,12 @@
 //! each other module walks one part of the documents: `resolve` follows
 //! `$ref`s; `operations` pairs paths and methods; `parameters`; `bodies`
 //! (request bodies, success responses, media types); `responses`
-//! (non-success statuses, headers); `schema` walks
-//! properties recursively, with cycle protection, over each schema's
-//! flattened `view`, using the enum and pattern `checks` it shares with
-//! parameters; `security`. The walking modules depend on `context` and the
-//! leaves, never on the crate root, so no two modules import each other. A
+//! (non-success statuses, headers); `schema` walks properties recursively,
+//! with cycle protection, over each schema's flattened `view`, using the
+//! enum and pattern `checks` it shares with parameters and the bounds table
+//! in `limits`; `security` (requirements and scheme definitions). The
+//! walking modules depend on `context` and the leaves, never on the crate
+//! root, so no two modules import each other. A
 //! change inside a named component is reported once, at the component's
 //! pointer, however many operations reach it. Documents are read as
 //! leniently as oasdiff reads them (`lenient`): what is missing but has an
@@ -36,6 +37,7 @@ mod change;
 mod checks;
 mod context;
 pub mod lenient;
+mod limits;
 mod operations;
 mod parameters;
 mod resolve;
