@@ -45,13 +45,16 @@ mod responses;
 pub mod rules;
 mod schema;
 mod security;
+mod sunset;
 mod view;
 
 pub use crate::change::{Change, DiffError, Level, Role};
 use crate::context::Ctx;
 use crate::resolve::Resolver;
+pub use crate::sunset::Date;
 
-/// Compares two OpenAPI 3.0 documents and judges each change for `role`.
+/// Compares two OpenAPI 3.0 documents and judges each change for `role`,
+/// sunset dates against today's date (UTC).
 ///
 /// The changes come sorted by path, method, pointer and rule id, document-level
 /// changes first.
@@ -71,6 +74,17 @@ pub struct Diff {
 
 /// [`diff`], with the notes on what the documents were missing.
 pub fn diff_documents(old: &serde_json::Value, new: &serde_json::Value, role: Role) -> Result<Diff, DiffError> {
+    diff_documents_as_of(old, new, role, Date::today())
+}
+
+/// [`diff_documents`], with sunset dates judged against `today` instead of
+/// the system clock's date.
+pub fn diff_documents_as_of(
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+    role: Role,
+    today: Date,
+) -> Result<Diff, DiffError> {
     let mut notes = Vec::new();
     let mut parse = |side, value: &serde_json::Value| {
         let mut value = value.clone();
@@ -78,7 +92,7 @@ pub fn diff_documents(old: &serde_json::Value, new: &serde_json::Value, role: Ro
         serde_json::from_value::<openapiv3::OpenAPI>(value).map_err(|source| DiffError::Parse { side, source })
     };
     let (old, new) = (parse("old", old)?, parse("new", new)?);
-    let mut ctx = Ctx::new(role, Resolver::new(&old, "old"), Resolver::new(&new, "new"));
+    let mut ctx = Ctx::new(role, Resolver::new(&old, "old"), Resolver::new(&new, "new"), today);
     security::document(&mut ctx);
     security::components(&mut ctx);
     operations::diff(&mut ctx)?;

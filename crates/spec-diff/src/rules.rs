@@ -78,6 +78,24 @@ rules! {
     API_OPERATION_ID_CHANGED = "api-operation-id-changed", Error, Warning, None,
         "an operationId changed, so the generated method name changes";
 
+    // Deprecation and sunset (`x-sunset`), judged against the day of the diff.
+    ENDPOINT_DEPRECATED = "endpoint-deprecated", Info, Info, None,
+        "an operation was deprecated";
+    ENDPOINT_REACTIVATED = "endpoint-reactivated", Info, Info, None,
+        "an operation is no longer deprecated";
+    API_DEPRECATED_SUNSET_PARSE = "api-deprecated-sunset-parse", Warning, Warning, None,
+        "an operation was deprecated with a sunset date that cannot be read";
+    API_PATH_REMOVED_WITH_DEPRECATION = "api-path-removed-with-deprecation", Info, Info, None,
+        "a path was removed whose operations were deprecated, without a sunset date";
+    API_REMOVED_WITH_DEPRECATION = "api-removed-with-deprecation", Info, Info, None,
+        "a deprecated operation without a sunset date was removed";
+    API_PATH_REMOVED_BEFORE_SUNSET = "api-path-removed-before-sunset", Error, Warning, None,
+        "a path was removed before the sunset date of its deprecated operations";
+    API_REMOVED_BEFORE_SUNSET = "api-removed-before-sunset", Error, Warning, None,
+        "a deprecated operation was removed before its sunset date";
+    API_PATH_SUNSET_PARSE = "api-path-sunset-parse", Error, Warning, None,
+        "a deprecated operation was removed, and its sunset date cannot be read";
+
     // Parameters.
     NEW_REQUIRED_REQUEST_PARAMETER = "new-required-request-parameter", Error, Info, None,
         "a required parameter was added";
