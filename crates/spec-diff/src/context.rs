@@ -4,29 +4,33 @@
 //!
 //! It lives apart from the modules that walk (operations, parameters, bodies,
 //! security, schema) so that they all depend on it and never on each other
-//! in a circle; it imports only the leaf modules `change`, `resolve` and
-//! `rules`.
+//! in a circle; it imports only the leaf modules `change`, `resolve`,
+//! `rules` and `sunset`.
 
 use openapiv3::{Operation, PathItem};
 
 use crate::change::{Change, OpKey, Role};
 use crate::resolve::Resolver;
 use crate::rules::Rule;
+use crate::sunset::Date;
 
 /// State shared by every part of the walk.
 pub(crate) struct Ctx<'a> {
     pub role: Role,
     pub old: Resolver<'a>,
     pub new: Resolver<'a>,
+    /// The day sunset dates are judged against.
+    pub today: Date,
     found: Vec<(OpKey, Change)>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(role: Role, old: Resolver<'a>, new: Resolver<'a>) -> Self {
+    pub fn new(role: Role, old: Resolver<'a>, new: Resolver<'a>, today: Date) -> Self {
         Ctx {
             role,
             old,
             new,
+            today,
             found: Vec::new(),
         }
     }

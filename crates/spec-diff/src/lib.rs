@@ -20,11 +20,13 @@
 //! vocabulary (roles, levels, findings) and `context` the state of one walk;
 //! each other module walks one part of the documents: `resolve` follows
 //! `$ref`s; `operations` pairs paths and methods; `parameters`; `bodies`
-//! (request bodies, success responses, media types); `schema` walks
-//! properties recursively, with cycle protection, over each schema's
-//! flattened `view`, using the enum and pattern `checks` it shares with
-//! parameters; `security`. The walking modules depend on `context` and the
-//! leaves, never on the crate root, so no two modules import each other. A
+//! (request bodies, success responses, media types); `responses`
+//! (non-success statuses, headers); `schema` walks properties recursively,
+//! with cycle protection, over each schema's flattened `view`, using the
+//! enum and pattern `checks` it shares with parameters and the bounds table
+//! in `limits`; `security` (requirements and scheme definitions). The
+//! walking modules depend on `context` and the leaves, never on the crate
+//! root, so no two modules import each other. A
 //! change inside a named component is reported once, at the component's
 //! pointer, however many operations reach it. Documents are read as
 //! leniently as oasdiff reads them (`lenient`): what is missing but has an
@@ -35,19 +37,24 @@ mod change;
 mod checks;
 mod context;
 pub mod lenient;
+mod limits;
 mod operations;
 mod parameters;
 mod resolve;
+mod responses;
 pub mod rules;
 mod schema;
 mod security;
+mod sunset;
 mod view;
 
 pub use crate::change::{Change, DiffError, Level, Role};
 use crate::context::Ctx;
 use crate::resolve::Resolver;
+pub use crate::sunset::Date;
 
-/// Compares two OpenAPI 3.0 documents and judges each change for `role`.
+/// Compares two OpenAPI 3.0 documents and judges each change for `role`,
+/// sunset dates against today's date (UTC).
 ///
 /// The changes come sorted by path, method, pointer and rule id, document-level
 /// changes first.
@@ -67,6 +74,17 @@ pub struct Diff {
 
 /// [`diff`], with the notes on what the documents were missing.
 pub fn diff_documents(old: &serde_json::Value, new: &serde_json::Value, role: Role) -> Result<Diff, DiffError> {
+    diff_documents_as_of(old, new, role, Date::today())
+}
+
+/// [`diff_documents`], with sunset dates judged against `today` instead of
+/// the system clock's date.
+pub fn diff_documents_as_of(
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+    role: Role,
+    today: Date,
+) -> Result<Diff, DiffError> {
     let mut notes = Vec::new();
     let mut parse = |side, value: &serde_json::Value| {
         let mut value = value.clone();
@@ -74,8 +92,9 @@ pub fn diff_documents(old: &serde_json::Value, new: &serde_json::Value, role: Ro
         serde_json::from_value::<openapiv3::OpenAPI>(value).map_err(|source| DiffError::Parse { side, source })
     };
     let (old, new) = (parse("old", old)?, parse("new", new)?);
-    let mut ctx = Ctx::new(role, Resolver::new(&old, "old"), Resolver::new(&new, "new"));
+    let mut ctx = Ctx::new(role, Resolver::new(&old, "old"), Resolver::new(&new, "new"), today);
     security::document(&mut ctx);
+    security::components(&mut ctx);
     operations::diff(&mut ctx)?;
     Ok(Diff {
         changes: ctx.into_changes(),

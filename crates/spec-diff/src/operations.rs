@@ -1,4 +1,6 @@
-//! Pairing the two documents' operations, and what is judged per operation.
+//! Pairing the two documents' operations, and what is judged per operation:
+//! removal (with or without deprecation, before or after a sunset date, as
+//! oasdiff judges it), deprecation, operationId, then each part.
 
 use std::collections::BTreeMap;
 
@@ -6,7 +8,9 @@ use openapiv3::{OpenAPI, Operation, PathItem};
 
 use crate::change::{DiffError, OpKey, escape};
 use crate::context::{Ctx, OpSide};
-use crate::{bodies, parameters, rules, security};
+use crate::rules::Rule;
+use crate::sunset::Date;
+use crate::{bodies, parameters, responses, rules, security};
 
 /// Path items by template with parameter names dropped (`/m/{}`), so that
 /// renaming a path parameter does not read as a removed path.
@@ -66,9 +70,11 @@ pub(crate) fn diff<'a>(ctx: &mut Ctx<'a>) -> Result<(), DiffError> {
             continue;
         }
         for (method, op) in item.iter() {
-            let message = described(&format!("removed with its path `{path}`, without deprecation"), op);
             let pointer = side(path, item, method, op).pointer;
-            ctx.emit(&rules::API_PATH_REMOVED, false, &key(path, method), pointer, message);
+            if let Some((rule, how)) = removal(op, true, ctx.today) {
+                let message = described(&format!("removed with its path `{path}`, {how}"), op);
+                ctx.emit(rule, false, &key(path, method), pointer, message);
+            }
         }
     }
     for (template, (path, item)) in &new {
@@ -95,12 +101,82 @@ pub(crate) fn diff<'a>(ctx: &mut Ctx<'a>) -> Result<(), DiffError> {
         }
         let Some((old_path, old_item)) = old_item else { continue };
         for (method, op) in old_item.iter().filter(|(m, _)| !item.iter().any(|(n, _)| n == *m)) {
-            let message = described("removed without deprecation", op);
             let pointer = side(old_path, old_item, method, op).pointer;
-            ctx.emit(&rules::API_REMOVED, false, &key(old_path, method), pointer, message);
+            if let Some((rule, how)) = removal(op, false, ctx.today) {
+                let message = described(&format!("removed {how}"), op);
+                ctx.emit(rule, false, &key(old_path, method), pointer, message);
+            }
         }
     }
     Ok(())
+}
+
+/// An operation's `x-sunset`: `None` when it has none, `Some(Err(text))`
+/// when it cannot be read.
+fn sunset(op: &Operation) -> Option<Result<Date, String>> {
+    let value = op.extensions.get("x-sunset")?;
+    let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+    Some(Date::parse(&text).ok_or(text))
+}
+
+/// How removing `op` (with its path, when `with_path`) is judged on
+/// `today`, and how the message says it; `None` when it is past its sunset
+/// date, which is what a sunset date announces.
+fn removal(op: &Operation, with_path: bool, today: Date) -> Option<(&'static Rule, String)> {
+    let pick = |path: &'static Rule, alone: &'static Rule| if with_path { path } else { alone };
+    if !op.deprecated {
+        let rule = pick(&rules::API_PATH_REMOVED, &rules::API_REMOVED);
+        return Some((rule, "without deprecation".into()));
+    }
+    match sunset(op) {
+        None => {
+            let rule = pick(
+                &rules::API_PATH_REMOVED_WITH_DEPRECATION,
+                &rules::API_REMOVED_WITH_DEPRECATION,
+            );
+            Some((rule, "after deprecation without a sunset date".into()))
+        }
+        Some(Err(text)) => Some((
+            &rules::API_PATH_SUNSET_PARSE,
+            format!("while deprecated, with a sunset date that cannot be read: `{text}`"),
+        )),
+        Some(Ok(date)) if today < date => {
+            let rule = pick(
+                &rules::API_PATH_REMOVED_BEFORE_SUNSET,
+                &rules::API_REMOVED_BEFORE_SUNSET,
+            );
+            Some((rule, format!("before its sunset date {date}")))
+        }
+        Some(Ok(_)) => None,
+    }
+}
+
+/// An operation deprecated or no longer deprecated.
+fn deprecation(ctx: &mut Ctx<'_>, op: &OpKey, old: &OpSide<'_>, new: &OpSide<'_>) {
+    if old.op.deprecated == new.op.deprecated {
+        return;
+    }
+    let pointer = format!("{}/deprecated", new.pointer);
+    if !new.op.deprecated {
+        let message = "no longer deprecated".to_owned();
+        ctx.emit(&rules::ENDPOINT_REACTIVATED, false, op, pointer, message);
+        return;
+    }
+    let (rule, message) = match sunset(new.op) {
+        None => (
+            &rules::ENDPOINT_DEPRECATED,
+            "deprecated, without a sunset date".to_owned(),
+        ),
+        Some(Ok(date)) => (
+            &rules::ENDPOINT_DEPRECATED,
+            format!("deprecated, with sunset date {date}"),
+        ),
+        Some(Err(text)) => (
+            &rules::API_DEPRECATED_SUNSET_PARSE,
+            format!("deprecated with a sunset date that cannot be read: `{text}`"),
+        ),
+    };
+    ctx.emit(rule, false, op, pointer, message);
 }
 
 fn operation<'a>(ctx: &mut Ctx<'a>, op: &OpKey, old: &OpSide<'a>, new: &OpSide<'a>) -> Result<(), DiffError> {
@@ -114,9 +190,11 @@ fn operation<'a>(ctx: &mut Ctx<'a>, op: &OpKey, old: &OpSide<'a>, new: &OpSide<'
         let pointer = format!("{}/operationId", new.pointer);
         ctx.emit(&rules::API_OPERATION_ID_CHANGED, false, op, pointer, message);
     }
+    deprecation(ctx, op, old, new);
     parameters::diff(ctx, op, old, new)?;
     bodies::request(ctx, op, old, new)?;
     bodies::responses(ctx, op, old, new)?;
+    responses::diff(ctx, op, old, new)?;
     security::operation(ctx, op, old, new);
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Following `$ref`s to components, with the pointer of what they lead to.
 
-use openapiv3::{Components, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema};
+use openapiv3::{Components, Header, OpenAPI, Parameter, ReferenceOr, RequestBody, Response, Schema};
 
 use crate::change::{DiffError, escape};
 
@@ -78,6 +78,10 @@ impl<'a> Resolver<'a> {
 
     pub fn response(&self, r: &'a ReferenceOr<Response>, pointer: String) -> Result<Found<'a, Response>, DiffError> {
         self.follow((r, pointer, None), "responses", |c, n| c.responses.get(n))
+    }
+
+    pub fn header(&self, r: &'a ReferenceOr<Header>, pointer: String) -> Result<Found<'a, Header>, DiffError> {
+        self.follow((r, pointer, None), "headers", |c, n| c.headers.get(n))
     }
 
     /// The component a `#/components/{kind}/{name}` reference names, with

@@ -1,9 +1,12 @@
 //! Comparing two schemas property by property, recursively.
 //!
 //! Both schemas are flattened into [`View`]s and compared, then the walk
-//! descends into properties, array items and same-length
-//! `oneOf`/`anyOf` lists. Named components are walked once per operation and
-//! side, which also stops recursive schemas.
+//! descends into properties, array items and the `oneOf`/`anyOf` variants
+//! found on both sides (matched by component name, else by type, in order).
+//! Nullability, defaults, bounds (`limits`) and variants added or removed
+//! are judged on properties and items, not on a body's own schema, whose
+//! oasdiff rules are others. Named components are walked once per operation
+//! and side, which also stops recursive schemas.
 
 use std::collections::HashSet;
 
@@ -12,6 +15,7 @@ use openapiv3::Schema;
 use crate::change::{DiffError, OpKey, Role};
 use crate::checks::{PatternRules, enum_changes, pattern_change};
 use crate::context::Ctx;
+use crate::limits;
 use crate::resolve::{Found, Resolver, SchemaRef};
 use crate::rules::{self, Rule};
 use crate::view::{Child, View};
@@ -95,22 +99,30 @@ pub(crate) struct Node<'a> {
     pub site: String,
     pub name: Option<String>,
     pub loc: Loc,
+    /// An optional property: its generated field is an `Option`.
+    optional: bool,
 }
 
 impl<'a> Node<'a> {
-    fn new(found: Found<'a, Schema>, site: String, loc: Loc) -> Node<'a> {
+    fn new(found: Found<'a, Schema>, site: String, loc: Loc, optional: bool) -> Node<'a> {
         Node {
             schema: found.item,
             pointer: found.pointer,
             site,
             loc: loc.enter(found.name.clone()),
             name: found.name,
+            optional,
         }
     }
 
     /// The root of a body whose schema is at `site`.
     pub fn root(resolver: &Resolver<'a>, schema: SchemaRef<'a>, site: String) -> Result<Node<'a>, DiffError> {
-        Ok(Node::new(resolver.schema(schema, site.clone())?, site, Loc::default()))
+        Ok(Node::new(
+            resolver.schema(schema, site.clone())?,
+            site,
+            Loc::default(),
+            false,
+        ))
     }
 
     /// Where to point at a change of this schema itself, compared with
@@ -196,26 +208,141 @@ impl<'w, 'a> Walker<'w, 'a> {
         }
         self.enums(&vo, &vn, &old, &new, received);
         self.pattern(&vo, &vn, &old, &new);
+        if depth > 0 {
+            self.constraints(&vo, &vn, &old, &new, received);
+        }
         self.properties(&vo, &vn, &old, &new, received, depth)?;
 
         if let (Some(io), Some(in_)) = (&vo.items, &vn.items) {
-            self.descend(io, in_, &old.loc.child("items"), &new.loc.child("items"), depth)?;
+            let (lo, ln) = (old.loc.child("items"), new.loc.child("items"));
+            self.descend(io, in_, (&lo, &ln), false, depth)?;
         }
-        if vo.variants.len() == vn.variants.len() {
-            for (i, (a, b)) in vo.variants.iter().zip(&vn.variants).enumerate() {
-                let segment = format!("{}/{i}", vn.kind);
-                self.descend(a, b, &old.loc.child(&segment), &new.loc.child(&segment), depth)?;
-            }
-        }
-        Ok(())
+        self.variants(&vo, &vn, &old, &new, depth)
     }
 
-    fn descend(&mut self, old: &Child<'a>, new: &Child<'a>, lo: &Loc, ln: &Loc, depth: usize) -> Result<(), DiffError> {
+    fn descend(
+        &mut self,
+        old: &Child<'a>,
+        new: &Child<'a>,
+        (lo, ln): (&Loc, &Loc),
+        optional: bool,
+        depth: usize,
+    ) -> Result<(), DiffError> {
         let fo = self.ctx.old.schema(old.schema, old.pointer.clone())?;
         let fnew = self.ctx.new.schema(new.schema, new.pointer.clone())?;
-        let old = Node::new(fo, old.pointer.clone(), lo.clone());
-        let new = Node::new(fnew, new.pointer.clone(), ln.clone());
+        let old = Node::new(fo, old.pointer.clone(), lo.clone(), optional);
+        let new = Node::new(fnew, new.pointer.clone(), ln.clone(), optional);
         self.walk_at(old, new, depth + 1)
+    }
+
+    /// Nullability, default and bounds of a property or items schema.
+    fn constraints(&mut self, vo: &View<'a>, vn: &View<'a>, old: &Node<'a>, new: &Node<'a>, received: bool) {
+        let subject = self.subject(&new.loc);
+        let at = new.at(old).to_owned();
+        if vo.nullable != vn.nullable {
+            let (rule, became) = match (self.side, vn.nullable) {
+                (Side::Request, true) => (&rules::REQUEST_PROPERTY_BECAME_NULLABLE, "nullable"),
+                (Side::Request, false) => (&rules::REQUEST_PROPERTY_BECAME_NOT_NULLABLE, "not nullable"),
+                (Side::Response, true) => (&rules::RESPONSE_PROPERTY_BECAME_NULLABLE, "nullable"),
+                (Side::Response, false) => (&rules::RESPONSE_PROPERTY_BECAME_NOT_NULLABLE, "not nullable"),
+            };
+            // An optional field is an `Option`, which already reads `null`.
+            let tolerated = received && new.optional;
+            self.emit(rule, tolerated, &at, format!("{subject} became {became}"));
+        }
+        let found = match (vo.default, vn.default) {
+            (None, Some(b)) => Some((
+                self.pick(
+                    &rules::REQUEST_PROPERTY_DEFAULT_VALUE_ADDED,
+                    &rules::RESPONSE_PROPERTY_DEFAULT_VALUE_ADDED,
+                ),
+                format!("gained default {b}"),
+            )),
+            (Some(a), None) => Some((
+                self.pick(
+                    &rules::REQUEST_PROPERTY_DEFAULT_VALUE_REMOVED,
+                    &rules::RESPONSE_PROPERTY_DEFAULT_VALUE_REMOVED,
+                ),
+                format!("lost default {a}"),
+            )),
+            (Some(a), Some(b)) if a != b => Some((
+                self.pick(
+                    &rules::REQUEST_PROPERTY_DEFAULT_VALUE_CHANGED,
+                    &rules::RESPONSE_PROPERTY_DEFAULT_VALUE_CHANGED,
+                ),
+                format!("changed default from {a} to {b}"),
+            )),
+            _ => None,
+        };
+        let bounds = limits::changes(&vo.limits, &vn.limits, self.side == Side::Request);
+        for (rule, message) in found.into_iter().chain(bounds) {
+            self.emit(rule, false, &at, format!("{subject} {message}"));
+        }
+    }
+
+    /// How a variant is recognised on both sides: its component's name, or
+    /// its type.
+    fn identity(&self, resolver: &Resolver<'a>, child: &Child<'a>) -> Result<String, DiffError> {
+        let found = resolver.schema(child.schema, child.pointer.clone())?;
+        Ok(match found.name {
+            Some(name) => name,
+            None => View::of(resolver, found.item, &found.pointer)?.describe(),
+        })
+    }
+
+    /// Pairs the `oneOf`/`anyOf` variants of both sides, reports those on
+    /// one side only (below the body's own schema), and walks the pairs.
+    fn variants(
+        &mut self,
+        vo: &View<'a>,
+        vn: &View<'a>,
+        old: &Node<'a>,
+        new: &Node<'a>,
+        depth: usize,
+    ) -> Result<(), DiffError> {
+        let (ro, rn) = (self.ctx.old, self.ctx.new);
+        let mut unmatched: Vec<(String, &Child<'a>)> = Vec::new();
+        for child in &vo.variants {
+            unmatched.push((self.identity(&ro, child)?, child));
+        }
+        let mut added = Vec::new();
+        for (i, child) in vn.variants.iter().enumerate() {
+            let id = self.identity(&rn, child)?;
+            match unmatched.iter().position(|(o, _)| *o == id) {
+                Some(at) => {
+                    let (_, old_child) = unmatched.remove(at);
+                    let segment = format!("{}/{i}", vn.kind);
+                    let (lo, ln) = (old.loc.child(&segment), new.loc.child(&segment));
+                    self.descend(old_child, child, (&lo, &ln), false, depth)?;
+                }
+                None => added.push((id, child.pointer.clone())),
+            }
+        }
+        if depth == 0 {
+            return Ok(());
+        }
+        let one_of = vn.kind == "oneOf";
+        let rule = |request: bool, gained: bool| match (request, one_of, gained) {
+            (true, true, true) => &rules::REQUEST_PROPERTY_ONE_OF_ADDED,
+            (true, true, false) => &rules::REQUEST_PROPERTY_ONE_OF_REMOVED,
+            (true, false, true) => &rules::REQUEST_PROPERTY_ANY_OF_ADDED,
+            (true, false, false) => &rules::REQUEST_PROPERTY_ANY_OF_REMOVED,
+            (false, true, true) => &rules::RESPONSE_PROPERTY_ONE_OF_ADDED,
+            (false, true, false) => &rules::RESPONSE_PROPERTY_ONE_OF_REMOVED,
+            (false, false, true) => &rules::RESPONSE_PROPERTY_ANY_OF_ADDED,
+            (false, false, false) => &rules::RESPONSE_PROPERTY_ANY_OF_REMOVED,
+        };
+        let request = self.side == Side::Request;
+        let subject = self.subject(&new.loc);
+        for (id, child) in unmatched {
+            let message = format!("{subject} lost {} variant {id}", vn.kind);
+            self.emit(rule(request, false), false, &child.pointer, message);
+        }
+        for (id, pointer) in added {
+            let message = format!("{subject} gained {} variant {id}", vn.kind);
+            self.emit(rule(request, true), false, &pointer, message);
+        }
+        Ok(())
     }
 
     fn enums(&mut self, vo: &View<'a>, vn: &View<'a>, old: &Node<'a>, new: &Node<'a>, received: bool) {
@@ -297,7 +424,8 @@ impl<'w, 'a> Walker<'w, 'a> {
                 let message = format!("{} became {became}", self.subject(&new.loc.child(name)));
                 self.emit(rule, false, &child.pointer, message);
             }
-            self.descend(old_child, child, &old.loc.child(name), &new.loc.child(name), depth)?;
+            let (lo, ln) = (old.loc.child(name), new.loc.child(name));
+            self.descend(old_child, child, (&lo, &ln), !is, depth)?;
         }
         Ok(())
     }

@@ -1,9 +1,10 @@
 //! Comparing security requirements: the document's, and each operation's
-//! effective ones (its own, or the document's when it has none).
+//! effective ones (its own, or the document's when it has none); and the
+//! security schemes they name (`components.securitySchemes`).
 
-use openapiv3::SecurityRequirement;
+use openapiv3::{APIKeyLocation, OpenAPI, ReferenceOr, SecurityRequirement, SecurityScheme};
 
-use crate::change::OpKey;
+use crate::change::{OpKey, escape};
 use crate::context::{Ctx, OpSide};
 use crate::rules::{self, Rule};
 
@@ -108,4 +109,70 @@ pub(crate) fn operation(ctx: &mut Ctx<'_>, op: &OpKey, old: &OpSide<'_>, new: &O
             what: "security",
         },
     );
+}
+
+/// How a scheme sends credentials, as compared: `apiKey (header
+/// Authorization)`, `http (bearer)`, `oauth2`, `openIdConnect`; a `$ref`
+/// scheme as its reference.
+fn scheme(scheme: &ReferenceOr<SecurityScheme>) -> String {
+    match scheme {
+        ReferenceOr::Reference { reference } => reference.clone(),
+        ReferenceOr::Item(SecurityScheme::APIKey { location, name, .. }) => {
+            let location = match location {
+                APIKeyLocation::Query => "query",
+                APIKeyLocation::Header => "header",
+                APIKeyLocation::Cookie => "cookie",
+            };
+            format!("apiKey ({location} {name})")
+        }
+        ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) => format!("http ({})", scheme.to_ascii_lowercase()),
+        ReferenceOr::Item(SecurityScheme::OAuth2 { .. }) => "oauth2".into(),
+        ReferenceOr::Item(SecurityScheme::OpenIDConnect { .. }) => "openIdConnect".into(),
+    }
+}
+
+/// The schemes defined in `components.securitySchemes`: added, removed, or
+/// sending credentials another way. Scopes and URLs of OAuth flows are not
+/// compared.
+pub(crate) fn components<'a>(ctx: &mut Ctx<'a>) {
+    let schemes = |doc: &'a OpenAPI| -> Vec<(&'a String, &'a ReferenceOr<SecurityScheme>)> {
+        doc.components.iter().flat_map(|c| &c.security_schemes).collect()
+    };
+    let (old, new) = (schemes(ctx.old.doc), schemes(ctx.new.doc));
+    let document = OpKey::default();
+    let pointer = |name: &str| format!("/components/securitySchemes/{}", escape(name));
+    for (name, _) in old.iter().filter(|(n, _)| !new.iter().any(|(m, _)| m == n)) {
+        let message = format!("security scheme `{name}` removed");
+        ctx.emit(
+            &rules::API_SECURITY_COMPONENT_REMOVED,
+            false,
+            &document,
+            pointer(name),
+            message,
+        );
+    }
+    for &(name, defined) in &new {
+        let Some((_, was)) = old.iter().find(|(n, _)| *n == name) else {
+            let message = format!("security scheme `{name}` added: {}", scheme(defined));
+            ctx.emit(
+                &rules::API_SECURITY_COMPONENT_ADDED,
+                false,
+                &document,
+                pointer(name),
+                message,
+            );
+            continue;
+        };
+        let (was, is) = (scheme(was), scheme(defined));
+        if was != is {
+            let message = format!("security scheme `{name}` changed from {was} to {is}");
+            ctx.emit(
+                &rules::API_SECURITY_COMPONENT_TYPE_CHANGED,
+                false,
+                &document,
+                pointer(name),
+                message,
+            );
+        }
+    }
 }

@@ -27,6 +27,39 @@ pub(crate) struct View<'a> {
     pub catch_all: bool,
     pub items: Option<Child<'a>>,
     pub variants: Vec<Child<'a>>,
+    pub nullable: bool,
+    pub default: Option<&'a serde_json::Value>,
+    pub limits: Limits,
+}
+
+/// A schema's bounds, as numbers whatever the keyword's type.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Limits {
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_length: Option<f64>,
+    pub max_length: Option<f64>,
+    pub min_items: Option<f64>,
+    pub max_items: Option<f64>,
+}
+
+impl Limits {
+    /// Each bound this one lacks, taken from `other`.
+    fn or(self, other: Limits) -> Limits {
+        Limits {
+            minimum: self.minimum.or(other.minimum),
+            maximum: self.maximum.or(other.maximum),
+            min_length: self.min_length.or(other.min_length),
+            max_length: self.max_length.or(other.max_length),
+            min_items: self.min_items.or(other.min_items),
+            max_items: self.max_items.or(other.max_items),
+        }
+    }
+}
+
+/// A length or count bound as a number.
+fn count(value: Option<usize>) -> Option<f64> {
+    value.map(|v| v as f64)
 }
 
 impl<'a> View<'a> {
@@ -45,6 +78,9 @@ impl<'a> View<'a> {
             catch_all: false,
             items: None,
             variants: Vec::new(),
+            nullable: false,
+            default: None,
+            limits: Limits::default(),
         }
     }
 
@@ -71,16 +107,31 @@ impl<'a> View<'a> {
                 format: format_name(&t.format, serde_name),
                 pattern: t.pattern.as_deref(),
                 enumeration: values(&t.enumeration, |v| v.clone()),
+                limits: Limits {
+                    min_length: count(t.min_length),
+                    max_length: count(t.max_length),
+                    ..Limits::default()
+                },
                 ..Self::empty("string")
             },
             SchemaKind::Type(Type::Integer(t)) => View {
                 format: format_name(&t.format, serde_name),
                 enumeration: values(&t.enumeration, |v| v.to_string()),
+                limits: Limits {
+                    minimum: t.minimum.map(|v| v as f64),
+                    maximum: t.maximum.map(|v| v as f64),
+                    ..Limits::default()
+                },
                 ..Self::empty("integer")
             },
             SchemaKind::Type(Type::Number(t)) => View {
                 format: format_name(&t.format, serde_name),
                 enumeration: values(&t.enumeration, |v| v.to_string()),
+                limits: Limits {
+                    minimum: t.minimum,
+                    maximum: t.maximum,
+                    ..Limits::default()
+                },
                 ..Self::empty("number")
             },
             SchemaKind::Type(Type::Boolean(t)) => View {
@@ -99,6 +150,11 @@ impl<'a> View<'a> {
             },
             SchemaKind::Type(Type::Array(t)) => View {
                 items: t.items.as_ref().map(|s| child(s.into(), "items".into())),
+                limits: Limits {
+                    min_items: count(t.min_items),
+                    max_items: count(t.max_items),
+                    ..Limits::default()
+                },
                 ..Self::empty("array")
             },
             SchemaKind::OneOf { one_of } => View {
@@ -154,9 +210,21 @@ impl<'a> View<'a> {
                         .enumerate()
                         .map(|(i, s)| child(s.into(), format!("{word}/{i}")))
                         .collect(),
+                    nullable: false,
+                    default: None,
+                    limits: Limits {
+                        minimum: any.minimum,
+                        maximum: any.maximum,
+                        min_length: count(any.min_length),
+                        max_length: count(any.max_length),
+                        min_items: count(any.min_items),
+                        max_items: count(any.max_items),
+                    },
                 }
             }
         };
+        view.nullable = schema.schema_data.nullable;
+        view.default = schema.schema_data.default.as_ref();
         let all_of = match &schema.schema_kind {
             SchemaKind::AllOf { all_of } => all_of.as_slice(),
             SchemaKind::Any(any) => any.all_of.as_slice(),
@@ -195,6 +263,8 @@ impl<'a> View<'a> {
         if self.variants.is_empty() {
             self.variants = other.variants;
         }
+        self.default = self.default.or(other.default);
+        self.limits = self.limits.or(other.limits);
     }
 }
 

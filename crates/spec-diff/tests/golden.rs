@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use smsgate_spec_diff::{Change, Role, diff, rules::RULES, summary};
+use smsgate_spec_diff::{Change, Date, Level, Role, diff, diff_documents_as_of, rules::RULES, summary};
 
 fn golden() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -155,4 +155,28 @@ fn incomplete_documents_are_read_and_what_they_lack_is_noted() {
     assert_eq!(ids, ["response-success-status-removed"], "{:#?}", found.changes);
     assert!(found.changes[0].operation == "GET /tree");
     assert_eq!(diff(&sloppy, &sloppy, Role::Callbacks).unwrap(), []);
+}
+
+/// A sunset date is judged against the day of the diff, given here: removing
+/// an operation before it is an error for our client, on or after it
+/// nothing at all, which is what the date announced.
+#[test]
+fn removal_is_judged_against_the_sunset_date_on_the_given_day() {
+    let base = read(&golden().join("base.json"));
+    let removed = read(&golden().join("api-removed-before-sunset.json"));
+    let on = |day| {
+        let today = Date::parse(day).unwrap();
+        let found = diff_documents_as_of(&base, &removed, Role::Provider, today).unwrap();
+        found
+            .changes
+            .iter()
+            .map(|c| (c.id.clone(), c.level))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        on("2099-12-30"),
+        [("api-removed-before-sunset".to_owned(), Level::Error)]
+    );
+    assert_eq!(on("2099-12-31"), []);
+    assert_eq!(on("2100-01-01"), []);
 }
