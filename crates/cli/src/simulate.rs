@@ -39,6 +39,9 @@ pub struct Args {
     /// Chance, from 0 to 1, that a send request is answered 503 (Clickatell error 19, "please retry").
     #[arg(long, env = "SMSGATE_SIMULATOR_FAIL_RATE", value_name = "F", default_value = "0", value_parser = rate)]
     fail_rate: f64,
+    /// Messages to numbers with this prefix always end undelivered (repeatable, e.g. --undeliverable +2783)
+    #[arg(long, value_name = "PREFIX")]
+    undeliverable: Vec<String>,
     /// Seeds every random choice, so that a run replays [default: random, printed]
     #[arg(long, env = "SMSGATE_SIMULATOR_SEED", value_name = "N")]
     seed: Option<u64>,
@@ -93,6 +96,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             reorder: args.reorder,
             delay_ms: args.delay_ms,
             fail_rate: args.fail_rate,
+            undeliverable: args.undeliverable.clone(),
         },
         seed,
         retry: RetryPolicy {

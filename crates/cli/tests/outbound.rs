@@ -13,6 +13,7 @@
 //! | `requests` | idempotency keys (also at once), bad input, a text too long, no routes, a config mistake, the CLI |
 //! | `crash` | `kill -9` while accepting and dispatching 500 messages: each sent once, uncertain ones at most once |
 //! | `opt_out` | STOP through one provider keeps every provider from the number; START and the API undo it |
+//! | `reroute` | a delivery failed at the primary: sent once more through the backup, where the route asks for it |
 //! | `replicas` | two replicas on one PostgreSQL database, 1,000 messages: each submitted once |
 
 #[path = "outbound/breaker.rs"]
@@ -31,3 +32,5 @@ mod opt_out;
 mod replicas;
 #[path = "outbound/requests.rs"]
 mod requests;
+#[path = "outbound/reroute.rs"]
+mod reroute;

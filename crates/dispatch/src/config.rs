@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use smsgate::ApiKey;
+use smsgate_normalize::Status;
 use smsgate_send::Route as Api;
 use toml::Spanned;
 
@@ -66,6 +67,9 @@ pub struct RouteConfig {
     /// Provider names, in failover order.
     pub providers: Vec<String>,
     pub on_uncertain: OnUncertain,
+    /// Provider statuses after which an accepted message is sent once more
+    /// through the next provider (`reroute_on`; failures only).
+    pub reroute_on: Vec<Status>,
 }
 
 /// The sending part of a configuration.
@@ -114,6 +118,8 @@ struct RouteEntry {
     providers: Vec<Spanned<String>>,
     #[serde(default = "hold")]
     on_uncertain: OnUncertain,
+    #[serde(default)]
+    reroute_on: Vec<Spanned<String>>,
 }
 
 fn hold() -> OnUncertain {
@@ -310,11 +316,27 @@ impl SendingConfig {
                     ),
                 ));
             }
+            let mut reroute_on = Vec::new();
+            for status in &entry.reroute_on {
+                match Status::parse(status.get_ref()).filter(|s| s.is_failure()) {
+                    Some(parsed) => reroute_on.push(parsed),
+                    None => {
+                        return Err(error(
+                            Some(status.span()),
+                            format!(
+                                "route `{name}`: reroute_on `{}` is not a failed delivery: expected undelivered, expired, rejected or cancelled",
+                                status.get_ref()
+                            ),
+                        ));
+                    }
+                }
+            }
             routes.push(RouteConfig {
                 name,
                 prefixes: entry.prefixes.into_iter().map(Spanned::into_inner).collect(),
                 providers: entry.providers.into_iter().map(Spanned::into_inner).collect(),
                 on_uncertain: entry.on_uncertain,
+                reroute_on,
             });
         }
         Ok(SendingConfig { providers, routes })
@@ -353,6 +375,7 @@ name = "za"
 prefixes = ["+27"]
 providers = ["primary", "backup"]
 on_uncertain = "failover"
+reroute_on = ["undelivered", "expired"]
 
 [[routes]]
 name = "default"
@@ -383,6 +406,8 @@ providers = ["backup"]
         assert_eq!(config.routes[0].providers, ["primary", "backup"]);
         assert_eq!(config.routes[0].on_uncertain, OnUncertain::Failover);
         assert_eq!(config.routes[1].on_uncertain, OnUncertain::Hold);
+        assert_eq!(config.routes[0].reroute_on, [Status::Undelivered, Status::Expired]);
+        assert!(config.routes[1].reroute_on.is_empty());
         assert!(config.routes[1].prefixes.is_empty());
         assert!(!format!("{config:?}").contains("secret-"), "keys never show");
     }
@@ -397,7 +422,7 @@ providers = ["backup"]
             ),
             (
                 GOOD.replace("providers = [\"backup\"]", "providers = [\"spare\"]"),
-                22,
+                23,
                 "unknown provider `spare`: configured are backup, primary",
             ),
             (
@@ -417,13 +442,18 @@ providers = ["backup"]
             ),
             (
                 GOOD.replace("prefixes = [\"+27\"]\n", ""),
-                20,
+                21,
                 "only one route may catch every other number",
             ),
             (
                 GOOD.replace("name = \"default\"", "name = \"za\""),
-                21,
+                22,
                 "route `za` is defined twice",
+            ),
+            (
+                GOOD.replace("\"expired\"]", "\"delivered\"]"),
+                19,
+                "reroute_on `delivered` is not a failed delivery",
             ),
         ];
         for (text, line, message) in cases {

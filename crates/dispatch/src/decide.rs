@@ -169,6 +169,7 @@ mod tests {
             prefixes: vec!["+27".into()],
             providers: vec!["primary".into(), "backup".into()],
             on_uncertain,
+            reroute_on: Vec::new(),
         }
     }
 

@@ -25,6 +25,7 @@ use crate::breaker::{Admission, Breakers};
 use crate::config::{ProviderConfig, RouteConfig, SendingConfig};
 use crate::decide::{self, Answer};
 use crate::intake::OPTED_OUT;
+use crate::reroute::Rerouter;
 use crate::sending::Sending;
 
 /// How the dispatcher identifies itself and reaches back.
@@ -52,6 +53,9 @@ pub const OUTBOUND_PARAM: &str = "outbound";
 
 /// A claim holds this long beyond the request it covers.
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
+
+/// How often the event feed is read for deliveries to reroute.
+const FOLLOW_FEED_EVERY: Duration = Duration::from_secs(1);
 
 /// Settling is tried this many times before the claim is left to lapse.
 const SETTLE_TRIES: u32 = 3;
@@ -116,7 +120,17 @@ impl Dispatcher {
         let mut in_flight = JoinSet::new();
         let mut stop = std::pin::pin!(stop);
         let mut store_down_logged = false;
+        let mut rerouter = Rerouter::new(this.store.clone(), this.config.clone());
+        let mut followed = Instant::now();
         loop {
+            if let Some(rerouter) = &mut rerouter
+                && followed.elapsed() >= FOLLOW_FEED_EVERY
+            {
+                followed = Instant::now();
+                if let Err(error) = rerouter.follow(now_ms()).await {
+                    tracing::warn!(%error, "cannot read the event feed for rerouting; trying again");
+                }
+            }
             let free = slots.available_permits();
             let mut claimed_all = false;
             if free > 0 {

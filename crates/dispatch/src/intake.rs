@@ -158,6 +158,7 @@ mod tests {
             prefixes: prefixes.iter().map(|p| p.to_string()).collect(),
             providers: vec!["p".into()],
             on_uncertain: OnUncertain::Hold,
+            reroute_on: Vec::new(),
         };
         SendingConfig {
             providers: Default::default(),

@@ -14,6 +14,8 @@
 //! - [`dispatcher`]: the loop inside `smsgate serve` that claims due
 //!   messages from the store's outbox and submits them through the
 //!   provider gateways of `smsgate-send`, recording each step first;
+//! - `reroute`: following the event feed to send a message once more
+//!   when its delivery failed (a route's `reroute_on`);
 //! - `sending`: what the dispatcher and the receiver's API share.
 //!
 //! The HTTP side (the routes, the 202 after the commit) is the receiver's;
@@ -25,6 +27,7 @@ pub mod config;
 pub mod decide;
 pub mod dispatcher;
 pub mod intake;
+mod reroute;
 mod sending;
 
 pub use config::{ConfigError, OnUncertain, ProviderConfig, RouteConfig, SendingConfig};

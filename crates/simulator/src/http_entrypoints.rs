@@ -76,7 +76,7 @@ impl Shared {
         let messages = recipients
             .into_iter()
             .map(|to| {
-                let plan = self.dice.plan(Provider::Clickatell, &self.knobs);
+                let plan = self.dice.plan(Provider::Clickatell, &to, &self.knobs);
                 let id = plan.message_id.clone();
                 let message = Accepted {
                     provider: Provider::Clickatell,
@@ -216,7 +216,7 @@ impl SimulatorApi for SimulatorImpl {
             None => Target::Nowhere("no callbackUrl in the send request".into()),
             Some(url) => clearline_client(url).map_or_else(Target::Nowhere, Target::ClearLine),
         };
-        let plan = shared.dice.plan(Provider::ClearLine, &shared.knobs);
+        let plan = shared.dice.plan(Provider::ClearLine, &request.phone, &shared.knobs);
         let message_id = plan.message_id.clone();
         let message = Accepted {
             provider: Provider::ClearLine,

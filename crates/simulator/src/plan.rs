@@ -25,6 +25,9 @@ pub struct Knobs {
     pub delay_ms: u64,
     /// Chance, 0 to 1, that a send request is answered 503 instead.
     pub fail_rate: f64,
+    /// Numbers starting with one of these always end `undelivered` (a
+    /// destination this provider cannot reach).
+    pub undeliverable: Vec<String>,
 }
 
 /// Which provider accepted a message.
@@ -191,11 +194,12 @@ impl Dice {
     /// The plan of the next accepted message. Each message draws its own
     /// seed, so its plan does not depend on how other messages' playbacks
     /// interleave.
-    pub fn plan(&self, provider: Provider, knobs: &Knobs) -> Plan {
+    pub fn plan(&self, provider: Provider, to: &str, knobs: &Knobs) -> Plan {
         let message_id = self.message_id(provider);
         let seed: u64 = self.draw(|rng| rng.random());
         let mut rng = StdRng::seed_from_u64(seed);
-        let outcome = if rng.random_bool(UNDELIVERED_SHARE) {
+        let unreachable = knobs.undeliverable.iter().any(|prefix| to.starts_with(prefix.as_str()));
+        let outcome = if rng.random_bool(UNDELIVERED_SHARE) || unreachable {
             Outcome::Undelivered
         } else {
             Outcome::Delivered
@@ -251,6 +255,16 @@ mod tests {
             reorder: true,
             delay_ms: 20,
             fail_rate: 0.3,
+            undeliverable: vec!["+2783".into()],
+        }
+    }
+
+    #[test]
+    fn an_undeliverable_prefix_always_ends_undelivered() {
+        let dice = Dice::new(7);
+        for n in 0..50 {
+            let plan = dice.plan(Provider::Clickatell, &format!("+2783{n:07}"), &hostile());
+            assert_eq!(plan.outcome, Outcome::Undelivered);
         }
     }
 
@@ -264,6 +278,7 @@ mod tests {
                     } else {
                         Provider::ClearLine
                     },
+                    "+27820000001",
                     &hostile(),
                 )
             })

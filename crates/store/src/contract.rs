@@ -10,7 +10,7 @@ use smsgate_normalize::views::{
 };
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 
-use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
+use crate::outbox::{AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -284,6 +284,26 @@ pub trait Store: Send + Sync + 'static {
         end: Option<AttemptEnd>,
         settle: Settle,
     ) -> Result<bool, StoreError>;
+
+    /// The outbox attempt that submitted provider message (`provider`,
+    /// `message_id`): by the id its answer gave, or, for an answer that was
+    /// lost, by the outbound id the provider sent back
+    /// (`client_message_id`).
+    async fn attempt_of(
+        &self,
+        provider: Provider,
+        message_id: &str,
+        client_message_id: Option<&str>,
+    ) -> Result<Option<AttemptRef>, StoreError>;
+
+    /// Puts accepted message `id` back in the queue for provider
+    /// `provider_index` of its route, once: only while it is `accepted`,
+    /// was never rerouted, and attempt `number` is still its latest.
+    /// Whether it did.
+    async fn reroute(&self, id: &str, number: u32, provider_index: u32, at: i64) -> Result<bool, StoreError>;
+
+    /// Stores `value` under `key`, replacing what was there.
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;
 
     /// A message of the outbox with its attempts and events.
     async fn outbound(&self, id: &str) -> Result<Option<OutboundView>, StoreError>;

@@ -179,3 +179,15 @@ pub enum Settle {
         at: i64,
     },
 }
+
+/// The attempt that submitted a provider message, found from that
+/// message's status event (to reroute its outbound message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRef {
+    /// The outbound id.
+    pub id: String,
+    pub route: String,
+    pub number: u32,
+    /// The configured provider name.
+    pub provider: String,
+}

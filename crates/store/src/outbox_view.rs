@@ -136,11 +136,12 @@ pub(crate) struct LinkedEvent {
 impl OutboundRows {
     /// The message as `GET /v1/outbound/{id}` shows it.
     ///
-    /// Its status: the highest-precedence status of the provider messages
-    /// linked to it (only those of providers it was submitted to count);
-    /// without one, what the outbox says (`queued`, `failed`, `rejected`;
-    /// `accepted` when a provider took it and has reported nothing yet;
-    /// `unknown` when nobody can tell whether the provider took it).
+    /// Its status: `queued` while it waits for an attempt; else the
+    /// highest-precedence status of the provider message of its latest
+    /// attempt that a provider may have taken (accepted or uncertain);
+    /// without one, what the outbox says (`failed`, `rejected`; `accepted`
+    /// when a provider took it and has reported nothing yet; `unknown` when
+    /// nobody can tell whether the provider took it).
     pub(crate) fn view(self) -> OutboundView {
         let OutboundRows {
             head,
@@ -163,18 +164,31 @@ impl OutboundRows {
                         .find(|a| a.provider_id == provider && a.provider_message_id.is_none())
                 })
         };
-        let current = linked.iter().max_by(|a, b| a.status_key.cmp(&b.status_key));
-        let (status, status_at, error) = match (current, head.state) {
-            (Some(message), _) => (
+        // The status follows the latest attempt a provider may have taken
+        // (after a reroute or a failover, the new one; the old timeline
+        // stays in the events).
+        let current_attempt = attempts
+            .iter()
+            .rev()
+            .find(|a| matches!(a.outcome, AttemptOutcome::Accepted | AttemptOutcome::Uncertain));
+        let current = current_attempt.and_then(|attempt| {
+            linked
+                .iter()
+                .filter(|m| attempt_of(m.provider, &m.message_id).is_some_and(|a| a.number == attempt.number))
+                .max_by(|a, b| a.status_key.cmp(&b.status_key))
+        });
+        let (status, status_at, error) = match (head.state, current) {
+            // Queued again: waiting for its next attempt.
+            (OutboxState::Queued, _) => (OutboundStatus::Queued, Some(head.created_at), head.error),
+            (_, Some(message)) => (
                 OutboundStatus::from(message.status),
                 message.status_at.or(Some(head.state_at)),
                 None,
             ),
-            (None, OutboxState::Queued) => (OutboundStatus::Queued, Some(head.created_at), head.error),
-            (None, OutboxState::Accepted) => (OutboundStatus::Accepted, Some(head.state_at), None),
-            (None, OutboxState::Uncertain) => (OutboundStatus::Unknown, Some(head.state_at), head.error),
-            (None, OutboxState::Failed) => (OutboundStatus::Failed, Some(head.state_at), head.error),
-            (None, OutboxState::Rejected) => (OutboundStatus::Rejected, Some(head.state_at), head.error),
+            (OutboxState::Accepted, None) => (OutboundStatus::Accepted, Some(head.state_at), None),
+            (OutboxState::Uncertain, None) => (OutboundStatus::Unknown, Some(head.state_at), head.error),
+            (OutboxState::Failed, None) => (OutboundStatus::Failed, Some(head.state_at), head.error),
+            (OutboxState::Rejected, None) => (OutboundStatus::Rejected, Some(head.state_at), head.error),
         };
         let events = events
             .into_iter()

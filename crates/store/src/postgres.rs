@@ -59,7 +59,7 @@ use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
 use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
 use crate::opt_outs::api_change;
-use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
+use crate::outbox::{AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 use crate::page::FeedCursor;
 use crate::stats::CommitStats;
 
@@ -192,6 +192,25 @@ impl Store for PostgresStore {
     ) -> Result<bool, StoreError> {
         self.within_deadline(outbox::settle(&self.pool, owner, id, end.as_ref(), &settle))
             .await
+    }
+
+    async fn attempt_of(
+        &self,
+        provider: Provider,
+        message_id: &str,
+        client_message_id: Option<&str>,
+    ) -> Result<Option<AttemptRef>, StoreError> {
+        self.within_deadline(outbox::attempt_of(&self.pool, provider, message_id, client_message_id))
+            .await
+    }
+
+    async fn reroute(&self, id: &str, number: u32, provider_index: u32, at: i64) -> Result<bool, StoreError> {
+        self.within_deadline(outbox::reroute(&self.pool, id, number, provider_index, at))
+            .await
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.within_deadline(queries::put_setting(&self.pool, key, value)).await
     }
 
     async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError> {

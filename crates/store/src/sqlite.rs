@@ -58,7 +58,7 @@ use self::writer::Job;
 use self::writes::{Write, Written};
 use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
 use crate::opt_outs::api_change;
-use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
+use crate::outbox::{AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
 use crate::page::FeedCursor;
 use crate::stats::{CommitStats, Counters};
 
@@ -212,6 +212,28 @@ impl Store for SqliteStore {
         let (owner, id) = (owner.to_string(), id.to_string());
         self.write(move |conn| outbox::settle(conn, &owner, &id, end.as_ref(), &settle))
             .await
+    }
+
+    async fn attempt_of(
+        &self,
+        provider: Provider,
+        message_id: &str,
+        client_message_id: Option<&str>,
+    ) -> Result<Option<AttemptRef>, StoreError> {
+        let (message_id, client_message_id) = (message_id.to_string(), client_message_id.map(str::to_string));
+        self.read(move |conn| outbox::attempt_of(conn, provider, &message_id, client_message_id.as_deref()))
+            .await
+    }
+
+    async fn reroute(&self, id: &str, number: u32, provider_index: u32, at: i64) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| outbox::reroute(conn, &id, number, provider_index, at))
+            .await
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |conn| queries::put_setting(conn, &key, &value)).await
     }
 
     async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError> {

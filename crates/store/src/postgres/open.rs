@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_outbox.sql"),
     include_str!("migrations/0003_opt_outs.sql"),
+    include_str!("migrations/0004_reroute.sql"),
 ];
 
 /// The schema version the migrations bring a database to.

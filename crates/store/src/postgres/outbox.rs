@@ -7,12 +7,15 @@
 
 use deadpool_postgres::GenericClient;
 use deadpool_postgres::Pool;
+use smsgate_normalize::Provider;
 use smsgate_normalize::views::OutboundView;
 use tokio_postgres::IsolationLevel;
 
 use super::errors::{get, pg_error, pool_error};
 use crate::contract::StoreError;
-use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle};
+use crate::outbox::{
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle,
+};
 use crate::outbox_view::{
     ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
     linked_message, outbound_head, sort_events,
@@ -206,6 +209,58 @@ pub(super) async fn settle(
             .map_err(pg_error)?,
     };
     tx.commit().await.map_err(pg_error)?;
+    Ok(changed == 1)
+}
+
+pub(super) async fn attempt_of(
+    pool: &Pool,
+    provider: Provider,
+    message_id: &str,
+    client_message_id: Option<&str>,
+) -> Result<Option<AttemptRef>, StoreError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    let row = client
+        .query_opt(
+            "(SELECT o.id, o.route, a.number, a.provider FROM outbound_attempts a JOIN outbound o ON o.id = a.outbound_id
+              WHERE a.provider_id = $1 AND a.provider_message_id = $2)
+             UNION ALL
+             (SELECT o.id, o.route, a.number, a.provider FROM outbound o JOIN outbound_attempts a ON a.outbound_id = o.id
+              WHERE o.id = $3 AND a.provider_id = $1 AND a.provider_message_id IS NULL
+              ORDER BY a.number DESC LIMIT 1)
+             LIMIT 1",
+            &[&provider.as_str(), &message_id, &client_message_id],
+        )
+        .await
+        .map_err(pg_error)?;
+    row.map(|row| {
+        Ok(AttemptRef {
+            id: get(&row, 0)?,
+            route: get(&row, 1)?,
+            number: small(get(&row, 2)?)?,
+            provider: get(&row, 3)?,
+        })
+    })
+    .transpose()
+}
+
+pub(super) async fn reroute(
+    pool: &Pool,
+    id: &str,
+    number: u32,
+    provider_index: u32,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    let changed = client
+        .execute(
+            "UPDATE outbound SET state = 'queued', provider_index = $3, tries = 0, due_at = $4, rerouted_at = $4,
+                                 claimed_by = NULL, lease_until = NULL
+             WHERE id = $1 AND state = 'accepted' AND rerouted_at IS NULL
+               AND (SELECT MAX(number) FROM outbound_attempts WHERE outbound_id = $1) = $2",
+            &[&id, &i64::from(number), &i64::from(provider_index), &at],
+        )
+        .await
+        .map_err(pg_error)?;
     Ok(changed == 1)
 }
 

@@ -201,3 +201,15 @@ pub(super) async fn setting_or_insert(pool: &Pool, key: &str, value: &str) -> Re
     tx.commit().await.map_err(pg_error)?;
     Ok(stored)
 }
+
+pub(super) async fn put_setting(pool: &Pool, key: &str, value: &str) -> Result<(), StoreError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    client
+        .execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )
+        .await
+        .map_err(pg_error)?;
+    Ok(())
+}

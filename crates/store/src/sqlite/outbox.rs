@@ -5,9 +5,12 @@
 //! a claim is one `UPDATE ... RETURNING`.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use smsgate_normalize::Provider;
 use smsgate_normalize::views::OutboundView;
 
-use crate::outbox::{AttemptEnd, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle};
+use crate::outbox::{
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle,
+};
 use crate::outbox_view::{
     ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
     linked_message, outbound_head, sort_events,
@@ -173,6 +176,53 @@ pub(super) fn settle(
             .execute(params![id, owner, state.as_str(), error, at])?,
     };
     tx.commit()?;
+    Ok(changed == 1)
+}
+
+/// See `Store::attempt_of`.
+pub(super) fn attempt_of(
+    conn: &mut Connection,
+    provider: Provider,
+    message_id: &str,
+    client_message_id: Option<&str>,
+) -> rusqlite::Result<Option<AttemptRef>> {
+    conn.prepare_cached(
+        "SELECT o.id, o.route, a.number, a.provider FROM outbound_attempts a JOIN outbound o ON o.id = a.outbound_id
+         WHERE a.provider_id = ?1 AND a.provider_message_id = ?2
+         UNION ALL
+         SELECT * FROM (SELECT o.id, o.route, a.number, a.provider
+                        FROM outbound o JOIN outbound_attempts a ON a.outbound_id = o.id
+                        WHERE o.id = ?3 AND a.provider_id = ?1 AND a.provider_message_id IS NULL
+                        ORDER BY a.number DESC LIMIT 1)
+         LIMIT 1",
+    )?
+    .query_row(params![provider.as_str(), message_id, client_message_id], |row| {
+        Ok(AttemptRef {
+            id: row.get(0)?,
+            route: row.get(1)?,
+            number: row.get(2)?,
+            provider: row.get(3)?,
+        })
+    })
+    .optional()
+}
+
+/// See `Store::reroute`.
+pub(super) fn reroute(
+    conn: &mut Connection,
+    id: &str,
+    number: u32,
+    provider_index: u32,
+    at: i64,
+) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE outbound SET state = 'queued', provider_index = ?3, tries = 0, due_at = ?4, rerouted_at = ?4,
+                                 claimed_by = NULL, lease_until = NULL
+             WHERE id = ?1 AND state = 'accepted' AND rerouted_at IS NULL
+               AND (SELECT MAX(number) FROM outbound_attempts WHERE outbound_id = ?1) = ?2",
+        )?
+        .execute(params![id, number, provider_index, at])?;
     Ok(changed == 1)
 }
 

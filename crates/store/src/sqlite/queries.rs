@@ -161,3 +161,11 @@ pub(super) fn setting_or_insert(conn: &mut Connection, key: &str, value: &str) -
     tx.commit()?;
     Ok(stored)
 }
+
+pub(super) fn put_setting(conn: &mut Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
