@@ -132,7 +132,7 @@ mod tests {
             .iter()
             .map(|tag| tag["name"].as_str().unwrap())
             .collect();
-        assert_eq!(tags, ["health", "query"]);
+        assert_eq!(tags, ["health", "outbound", "query"]);
         assert!(document["components"]["schemas"].get("MessageView").is_some());
     }
 
