@@ -16,7 +16,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -24,8 +23,8 @@ use smsgate_receiver_api::views::{EventsPage, FeedEvent, MessageView};
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 use smsgate_test_support::serve::{Served, serve_with_test_secrets};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use smsgate_test_support::simulator::Simulator;
+use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_smsgate");
 const API_KEY: &str = "e2e-simulator-key";
@@ -53,7 +52,8 @@ async fn send_to_the_hostile_simulator_and_every_message_reaches_its_final_statu
 
 async fn run(dir: &Path, database: &str) {
     let served = Served::start_async(serve_with_test_secrets(BIN.as_ref(), dir, database, &[])).await;
-    let (_simulator, simulator_base) = simulate(&served.callback_base, dir).await;
+    let simulator = simulate(&served.callback_base, dir).await;
+    let simulator_base = simulator.base.clone();
 
     let mut sent = send_csv(dir, &simulator_base, database).await;
     let clearline_callback = format!(
@@ -157,53 +157,29 @@ async fn run(dir: &Path, database: &str) {
 }
 
 /// Starts `smsgate simulate` with every hostile knob on, calling back
-/// `callback_base`; returns the child and the simulator's URL.
-async fn simulate(callback_base: &str, dir: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "simulate",
-            "--listen",
-            "127.0.0.1:0",
-            "--callback-base",
-            callback_base,
-            "--callback-token",
-            CALLBACK_SECRET,
-            "--api-key",
-            API_KEY,
-            "--duplicate-rate",
-            "0.5",
-            "--reorder",
-            "--delay-ms",
-            "50",
-            "--fail-rate",
-            "0.3",
-            "--seed",
-            "1124",
-            "--retry-base-ms",
-            "20",
-        ])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.join("simulate.log")).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("smsgate simulate starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("the simulator prints where it listens")
-        .unwrap()
-        .expect("a first line");
-    // "smsgate simulator on URL, calling back ..."
-    let base = first
-        .split_whitespace()
-        .nth(3)
-        .and_then(|url| url.strip_suffix(','))
-        .unwrap_or_else(|| panic!("no URL in `{first}`"))
-        .to_string();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, base)
+/// `callback_base`: duplicates, reordering, delays, and 503s to a third of
+/// the send requests, with a fixed seed.
+async fn simulate(callback_base: &str, dir: &Path) -> Simulator {
+    let knobs = [
+        "--duplicate-rate",
+        "0.5",
+        "--reorder",
+        "--delay-ms",
+        "50",
+        "--fail-rate",
+        "0.3",
+        "--seed",
+        "1124",
+    ];
+    Simulator::start(
+        BIN.as_ref(),
+        callback_base,
+        CALLBACK_SECRET,
+        API_KEY,
+        &knobs,
+        &dir.join("simulate.log"),
+    )
+    .await
 }
 
 /// `smsgate send --provider clickatell --csv ...` in bulk batches.

@@ -14,6 +14,7 @@
 //! | [`secrets`] | the callback secret and API token every test receiver gets |
 //! | [`process`] | a child process: stdout line by line, stderr whole, bounded waits, killed on drop |
 //! | [`serve`] | `smsgate serve` as a child process: started, its banner read, waited for, killed with SIGKILL |
+//! | [`simulator`] | `smsgate simulate` as a child process, one per provider a test plays, and its control endpoints |
 //! | `receiver` | (feature `receiver`) a receiver in the test's process, on a fresh SQLite file, and HTTP helpers |
 //! | [`provider_peer`] | a local HTTP server playing a provider's send API |
 //! | [`proxy`] | a TCP proxy that drops every connection on demand (a database going away) |
@@ -29,3 +30,4 @@ pub mod proxy;
 pub mod receiver;
 pub mod secrets;
 pub mod serve;
+pub mod simulator;

@@ -6,12 +6,11 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
-use smsgate_test_support::secrets::API_TOKEN;
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, SETTLE, Simulator, attempts, config, serve_sending};
+use crate::harness::{Answers, Api, Relay, SETTLE, attempts, config, serve_sending, simulator};
 
 /// Sent while the primary is down, one after the other.
 const DURING: usize = 30;
@@ -20,8 +19,8 @@ const COOL_DOWN: Duration = Duration::from_secs(2);
 
 async fn run(dir: &Path, database: &str) {
     let callbacks = Relay::start(Answers::Forward).await;
-    let primary = Simulator::start(&callbacks.base, &[], &dir.join("primary.log")).await;
-    let backup = Simulator::start(&callbacks.base, &[], &dir.join("backup.log")).await;
+    let primary = simulator(&callbacks.base, &[], &dir.join("primary.log")).await;
+    let backup = simulator(&callbacks.base, &[], &dir.join("backup.log")).await;
     let config = config(
         dir,
         &[
@@ -55,7 +54,7 @@ async fn run(dir: &Path, database: &str) {
     }
     // Down: after a few failures the breaker opens and the backup takes
     // them at once.
-    control(&primary, "outage", json!({"seconds": 600})).await;
+    primary.control("outage", json!({"seconds": 600})).await;
     let down_since = Instant::now();
     let mut straight_to_backup = 0;
     for _ in 0..DURING {
@@ -65,7 +64,7 @@ async fn run(dir: &Path, database: &str) {
         straight_to_backup += usize::from(tried.len() == 1);
     }
     let down_for = down_since.elapsed();
-    let refused = refused(&primary).await;
+    let refused = primary.refused().await;
     // The failures that opened it, then at most one probe per cool-down.
     let probes = down_for.as_secs_f64() / COOL_DOWN.as_secs_f64() + 1.0;
     assert!(
@@ -73,7 +72,7 @@ async fn run(dir: &Path, database: &str) {
         "{refused} requests reached the primary while it was down for {down_for:?}"
     );
     assert!(straight_to_backup >= DURING - refused as usize, "{straight_to_backup}");
-    let providers = get(&api, "/v1/providers").await;
+    let providers = api.get_json("/v1/providers").await;
     assert_eq!(providers["providers"][1]["name"], "primary", "{providers}");
     assert!(
         matches!(
@@ -83,7 +82,7 @@ async fn run(dir: &Path, database: &str) {
         "{providers}"
     );
     // Back: after the cool-down a probe closes the breaker.
-    control(&primary, "outage", json!({"seconds": 0})).await;
+    primary.control("outage", json!({"seconds": 0})).await;
     tokio::time::sleep(COOL_DOWN).await;
     let deadline = Instant::now() + SETTLE;
     loop {
@@ -99,7 +98,7 @@ async fn run(dir: &Path, database: &str) {
     for _ in 0..3 {
         assert_eq!(attempts(&send(&api).await), ["primary:accepted"]);
     }
-    let providers = get(&api, "/v1/providers").await;
+    let providers = api.get_json("/v1/providers").await;
     assert_eq!(providers["providers"][1]["breaker"], "closed", "{providers}");
     let metrics = reqwest::get(format!("{}/metrics", served.api_base))
         .await
@@ -111,38 +110,6 @@ async fn run(dir: &Path, database: &str) {
         metrics.contains(r#"smsgate_provider_breaker{provider="primary",state="closed"} 1"#),
         "{metrics}"
     );
-}
-
-async fn control(simulator: &Simulator, what: &str, body: Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/simulator/{what}", simulator.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{what}: {}", response.status());
-}
-
-async fn refused(simulator: &Simulator) -> u64 {
-    let view: Value = reqwest::get(format!("{}/simulator/messages", simulator.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    view["refused"].as_u64().unwrap()
-}
-
-async fn get(api: &Api, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{}{path}", api.base))
-        .bearer_auth(API_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

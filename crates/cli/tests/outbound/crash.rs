@@ -14,7 +14,7 @@ use serde_json::json;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, SETTLE, Simulator, config, serve_sending};
+use crate::harness::{Answers, Api, Relay, SETTLE, config, serve_sending, simulator};
 
 const MESSAGES: usize = 500;
 const SENDERS: usize = 4;
@@ -24,7 +24,7 @@ const KILLS: usize = 2;
 
 async fn run(dir: &Path, database: &str) {
     let callbacks = Relay::start(Answers::Forward).await;
-    let provider = Simulator::start(&callbacks.base, &[], &dir.join("provider.log")).await;
+    let provider = simulator(&callbacks.base, &[], &dir.join("provider.log")).await;
     let config = config(
         dir,
         &[("only", "clickatell", &provider.base)],

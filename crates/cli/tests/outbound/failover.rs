@@ -7,7 +7,7 @@ use std::path::Path;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, Simulator, attempts, config, is_final, serve_sending};
+use crate::harness::{Answers, Api, Relay, attempts, config, is_final, serve_sending, simulator};
 
 const MESSAGES: usize = 20;
 
@@ -16,8 +16,8 @@ async fn run(dir: &Path, database: &str) {
     // first, calling back through a relay pointed at serve once it runs
     // (ClearLine's callbacks go to the URL each message carries).
     let relay = Relay::start(Answers::Forward).await;
-    let primary = Simulator::start(&relay.base, &["--fail-rate", "1"], &dir.join("primary.log")).await;
-    let backup = Simulator::start(&relay.base, &[], &dir.join("backup.log")).await;
+    let primary = simulator(&relay.base, &["--fail-rate", "1"], &dir.join("primary.log")).await;
+    let backup = simulator(&relay.base, &[], &dir.join("backup.log")).await;
     let config = config(
         dir,
         &[

@@ -3,18 +3,16 @@
 //! providers (one per provider, each with its own knobs), the API calls,
 //! and the waits.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 use smsgate_test_support::serve::serve_with_test_secrets;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+pub use smsgate_test_support::simulator::Simulator;
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::process::{Child, Command};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_smsgate");
 /// The key every simulator accepts, given to serve as its providers' keys.
@@ -24,73 +22,10 @@ pub const KEY_ENV: &str = "SMSGATE_TEST_PROVIDER_KEY";
 /// Long enough for a debug build on a busy 2-core machine.
 pub const SETTLE: Duration = Duration::from_secs(180);
 
-/// A running `smsgate simulate`, killed when dropped.
-pub struct Simulator {
-    _child: Child,
-    pub base: String,
-}
-
-impl Simulator {
-    /// Starts a simulator calling `callback_base` back, with `knobs`.
-    pub async fn start(callback_base: &str, knobs: &[&str], log: &Path) -> Simulator {
-        let mut child = Command::new(BIN)
-            .args([
-                "simulate",
-                "--listen",
-                "127.0.0.1:0",
-                "--callback-base",
-                callback_base,
-                "--callback-token",
-                CALLBACK_SECRET,
-                "--api-key",
-                PROVIDER_KEY,
-                "--retry-base-ms",
-                "20",
-            ])
-            .args(knobs)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log).unwrap())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("smsgate simulate starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("the simulator prints where it listens")
-            .unwrap()
-            .expect("a first line");
-        // "smsgate simulator on URL, calling back ..."
-        let base = first
-            .split_whitespace()
-            .nth(3)
-            .and_then(|url| url.strip_suffix(','))
-            .unwrap_or_else(|| panic!("no URL in `{first}`"))
-            .to_string();
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Simulator { _child: child, base }
-    }
-
-    /// The messages it accepted, as its control endpoint lists them.
-    pub async fn accepted(&self) -> Vec<Value> {
-        let answer: Value = reqwest::get(format!("{}/simulator/messages", self.base))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["messages"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// How many times each recipient's message was accepted.
-    pub async fn accepted_per_recipient(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for message in self.accepted().await {
-            *counts.entry(message["to"].as_str().unwrap().to_string()).or_insert(0) += 1;
-        }
-        counts
-    }
+/// A simulator standing in for one provider, calling `callback_base`
+/// back, taking [`PROVIDER_KEY`], with `knobs`.
+pub async fn simulator(callback_base: &str, knobs: &[&str], log: &Path) -> Simulator {
+    Simulator::start(BIN.as_ref(), callback_base, CALLBACK_SECRET, PROVIDER_KEY, knobs, log).await
 }
 
 /// What a [`Relay`] does with the server's answers.
@@ -213,8 +148,14 @@ impl Api {
     }
 
     pub async fn get(&self, id: &str) -> Value {
+        self.get_json(&format!("/v1/outbound/{id}")).await
+    }
+
+    /// Waits until every message of `ids` satisfies `done`; their views.
+    /// `GET path` with the token: its JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
         self.http
-            .get(format!("{}/v1/outbound/{id}", self.base))
+            .get(format!("{}{path}", self.base))
             .bearer_auth(API_TOKEN)
             .send()
             .await
@@ -224,7 +165,6 @@ impl Api {
             .unwrap()
     }
 
-    /// Waits until every message of `ids` satisfies `done`; their views.
     pub async fn wait_for(&self, ids: &[String], what: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + SETTLE;
         loop {

@@ -8,12 +8,12 @@ use std::path::Path;
 
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, Simulator, attempts, config, is_final, serve_sending};
+use crate::harness::{Answers, Api, Relay, attempts, config, is_final, serve_sending, simulator};
 
 async fn run(dir: &Path, database: &str) {
     let callbacks = Relay::start(Answers::Forward).await;
-    let provider = Simulator::start(&callbacks.base, &[], &dir.join("provider.log")).await;
-    let backup = Simulator::start(&callbacks.base, &[], &dir.join("backup.log")).await;
+    let provider = simulator(&callbacks.base, &[], &dir.join("provider.log")).await;
+    let backup = simulator(&callbacks.base, &[], &dir.join("backup.log")).await;
     let lossy = Relay::start(Answers::Drop).await;
     lossy.point_at(&provider.base);
     let config = config(

@@ -10,14 +10,14 @@ use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::secrets::API_TOKEN;
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, Simulator, config, is_final, serve_sending};
+use crate::harness::{Answers, Api, Relay, Simulator, config, is_final, serve_sending, simulator};
 
 const NUMBER: &str = "+27820000001";
 
 async fn run(dir: &Path, database: &str) {
     let callbacks = Relay::start(Answers::Forward).await;
-    let clickatell = Simulator::start(&callbacks.base, &[], &dir.join("clickatell.log")).await;
-    let clearline = Simulator::start(&callbacks.base, &[], &dir.join("clearline.log")).await;
+    let clickatell = simulator(&callbacks.base, &[], &dir.join("clickatell.log")).await;
+    let clearline = simulator(&callbacks.base, &[], &dir.join("clearline.log")).await;
     // Replies come in through Clickatell; sending goes through ClearLine.
     let config = config(
         dir,
@@ -35,7 +35,7 @@ async fn run(dir: &Path, database: &str) {
 
     // STOP through Clickatell, from the number without its `+`.
     reply(&clickatell, "27820000001", " stop ").await;
-    let listed = request(&api, reqwest::Method::GET, "/v1/opt-outs").await;
+    let listed = api.get_json("/v1/opt-outs").await;
     assert_eq!(
         listed["numbers"],
         json!([{"number": NUMBER, "since": listed["numbers"][0]["since"], "source": "inbound:clickatell"}]),
@@ -50,10 +50,7 @@ async fn run(dir: &Path, database: &str) {
 
     // START through Clickatell: messages go again.
     reply(&clickatell, "27820000001", "START").await;
-    assert_eq!(
-        request(&api, reqwest::Method::GET, "/v1/opt-outs").await["numbers"],
-        json!([])
-    );
+    assert_eq!(api.get_json("/v1/opt-outs").await["numbers"], json!([]));
     let sent = api.send_ok(NUMBER, "after START").await;
     let id = sent["id"].as_str().unwrap().to_string();
 
@@ -81,13 +78,9 @@ async fn run(dir: &Path, database: &str) {
 
 /// A text from `from` through the simulator's Clickatell reply callback.
 async fn reply(simulator: &Simulator, from: &str, text: &str) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/simulator/inbound", simulator.base))
-        .json(&json!({"type": "sms_reply", "from": from, "text": text}))
-        .send()
-        .await
-        .unwrap();
-    let outcome: Value = response.json().await.unwrap();
+    let outcome = simulator
+        .control("inbound", json!({"type": "sms_reply", "from": from, "text": text}))
+        .await;
     assert_eq!(outcome["callback"]["state"], "delivered", "{outcome}");
 }
 

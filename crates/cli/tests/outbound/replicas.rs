@@ -5,7 +5,7 @@ use serde_json::json;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, Simulator, config, is_final, serve_sending};
+use crate::harness::{Answers, Api, Relay, config, is_final, serve_sending, simulator};
 
 const MESSAGES: usize = 1000;
 const SENDERS: usize = 8;
@@ -19,7 +19,7 @@ async fn two_replicas_submit_each_message_once() {
     let database = schema.database_url(&url);
     let dir = tempfile::tempdir().unwrap();
     let callbacks = Relay::start(Answers::Forward).await;
-    let provider = Simulator::start(&callbacks.base, &[], &dir.path().join("provider.log")).await;
+    let provider = simulator(&callbacks.base, &[], &dir.path().join("provider.log")).await;
     let config = config(
         dir.path(),
         &[("only", "clickatell", &provider.base)],

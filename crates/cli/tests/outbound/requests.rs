@@ -7,14 +7,14 @@
 use serde_json::{Value, json};
 use smsgate_test_support::serve::{Served, serve_with_test_secrets, smsgate_command};
 
-use crate::harness::{Answers, Api, BIN, KEY_ENV, PROVIDER_KEY, Relay, Simulator, config, is_final, serve_sending};
+use crate::harness::{Answers, Api, BIN, KEY_ENV, PROVIDER_KEY, Relay, config, is_final, serve_sending, simulator};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idempotency_keys_and_bad_requests() {
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("smsgate.db").display());
     let callbacks = Relay::start(Answers::Forward).await;
-    let provider = Simulator::start(&callbacks.base, &[], &dir.path().join("provider.log")).await;
+    let provider = simulator(&callbacks.base, &[], &dir.path().join("provider.log")).await;
     let config = config(
         dir.path(),
         &[("only", "clickatell", &provider.base)],

@@ -9,15 +9,15 @@ use std::path::Path;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, Simulator, attempts, config, is_final, serve_sending};
+use crate::harness::{Answers, Api, Relay, attempts, config, is_final, serve_sending, simulator};
 
 const PER_ROUTE: usize = 4;
 
 async fn run(dir: &Path, database: &str) {
     let callbacks = Relay::start(Answers::Forward).await;
     // The primary cannot reach +2783...
-    let primary = Simulator::start(&callbacks.base, &["--undeliverable", "+2783"], &dir.join("primary.log")).await;
-    let backup = Simulator::start(&callbacks.base, &[], &dir.join("backup.log")).await;
+    let primary = simulator(&callbacks.base, &["--undeliverable", "+2783"], &dir.join("primary.log")).await;
+    let backup = simulator(&callbacks.base, &[], &dir.join("backup.log")).await;
     let config = config(
         dir,
         &[
