@@ -28,7 +28,12 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
     let Some(message) = source.open(file).await?.outbound(&id).await? else {
         anyhow::bail!("no outbound message {id}");
     };
-    print(&message, json)
+    if json {
+        println!("{}", serde_json::to_string_pretty(&message)?);
+        return Ok(());
+    }
+    print(&message);
+    Ok(())
 }
 
 /// `POST /v1/outbound` on `server`, with the token from `SMSGATE_API_TOKEN`.
@@ -58,14 +63,17 @@ pub async fn send(
         }
         Err(error) => anyhow::bail!("cannot send through {server}: {error}"),
     };
-    print(&message, json)
+    if json {
+        // One object a line, as `smsgate send --json` prints.
+        println!("{}", serde_json::to_string(&message)?);
+    } else {
+        print(&message);
+    }
+    Ok(())
 }
 
-fn print(message: &OutboundView, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(message)?);
-        return Ok(());
-    }
+/// A message as a table: head, attempts, events.
+fn print(message: &OutboundView) {
     println!(
         "{} to {} via route {}: {} since {}",
         message.id,
@@ -145,5 +153,4 @@ fn print(message: &OutboundView, json: bool) -> anyhow::Result<()> {
             )
         );
     }
-    Ok(())
 }
