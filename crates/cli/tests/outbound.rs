@@ -14,6 +14,7 @@
 //! | `crash` | `kill -9` while accepting and dispatching 500 messages: each sent once, uncertain ones at most once |
 //! | `opt_out` | STOP through one provider keeps every provider from the number; START and the API undo it |
 //! | `reroute` | a delivery failed at the primary: sent once more through the backup, where the route asks for it |
+//! | `weights` | `weights = [80, 20]` splits a route's messages about four to one |
 //! | `replicas` | two replicas on one PostgreSQL database, 1,000 messages: each submitted once |
 
 #[path = "outbound/breaker.rs"]
@@ -34,3 +35,5 @@ mod replicas;
 mod requests;
 #[path = "outbound/reroute.rs"]
 mod reroute;
+#[path = "outbound/weights.rs"]
+mod weights;

@@ -21,6 +21,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use smsgate::ApiKey;
 use smsgate_normalize::Status;
 use smsgate_send::Route as Api;
@@ -70,6 +71,35 @@ pub struct RouteConfig {
     /// Provider statuses after which an accepted message is sent once more
     /// through the next provider (`reroute_on`; failures only).
     pub reroute_on: Vec<Status>,
+    /// A share per provider of the messages it takes first (`weights`,
+    /// e.g. 80 and 20); empty: the first provider takes them all.
+    pub weights: Vec<u32>,
+}
+
+impl RouteConfig {
+    /// The providers in the order message `id` tries them: the route's
+    /// order, or with `weights`, starting at a provider drawn by weight
+    /// (from the id, so that every replica draws the same one) and going
+    /// round the route from there.
+    pub fn order(&self, id: &str) -> Vec<&str> {
+        let total: u64 = self.weights.iter().map(|&w| u64::from(w)).sum();
+        let start = if total == 0 {
+            0
+        } else {
+            let digest = Sha256::digest(id.as_bytes());
+            let draw = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % total;
+            let mut passed = 0;
+            self.weights
+                .iter()
+                .position(|&w| {
+                    passed += u64::from(w);
+                    draw < passed
+                })
+                .unwrap_or(0)
+        };
+        let n = self.providers.len();
+        (0..n).map(|i| self.providers[(start + i) % n].as_str()).collect()
+    }
 }
 
 /// The sending part of a configuration.
@@ -120,6 +150,8 @@ struct RouteEntry {
     on_uncertain: OnUncertain,
     #[serde(default)]
     reroute_on: Vec<Spanned<String>>,
+    #[serde(default)]
+    weights: Option<Spanned<Vec<u32>>>,
 }
 
 fn hold() -> OnUncertain {
@@ -331,12 +363,30 @@ impl SendingConfig {
                     }
                 }
             }
+            let weights = match entry.weights {
+                None => Vec::new(),
+                Some(weights) => {
+                    let span = weights.span();
+                    let weights = weights.into_inner();
+                    if weights.len() != entry.providers.len() || weights.iter().all(|&w| w == 0) {
+                        return Err(error(
+                            Some(span),
+                            format!(
+                                "route `{name}`: weights must give each of its {} providers a share, not all 0 (e.g. [80, 20])",
+                                entry.providers.len()
+                            ),
+                        ));
+                    }
+                    weights
+                }
+            };
             routes.push(RouteConfig {
                 name,
                 prefixes: entry.prefixes.into_iter().map(Spanned::into_inner).collect(),
                 providers: entry.providers.into_iter().map(Spanned::into_inner).collect(),
                 on_uncertain: entry.on_uncertain,
                 reroute_on,
+                weights,
             });
         }
         Ok(SendingConfig { providers, routes })
@@ -465,6 +515,40 @@ providers = ["backup"]
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn weights_split_the_first_provider_and_keep_the_others_for_failover() {
+        let config = parse(&GOOD.replace(
+            "providers = [\"backup\"]",
+            "providers = [\"backup\", \"primary\"]\nweights = [80, 20]",
+        ))
+        .unwrap();
+        let route = &config.routes[1];
+        let firsts: Vec<&str> = (0..2000).map(|n| route.order(&format!("ob_{n}"))[0]).collect();
+        let backup = firsts.iter().filter(|&&p| p == "backup").count();
+        assert!((1500..=1700).contains(&backup), "{backup} of 2000 first through backup");
+        for n in 0..50 {
+            let id = format!("ob_{n}");
+            let order = route.order(&id);
+            assert_eq!(order.len(), 2);
+            assert_ne!(order[0], order[1], "every provider once");
+            assert_eq!(order, route.order(&id), "the same order every time");
+        }
+        assert_eq!(
+            config.routes[0].order("ob_1"),
+            ["primary", "backup"],
+            "no weights: route order"
+        );
+        let bad = parse(&GOOD.replace(
+            "providers = [\"backup\"]",
+            "providers = [\"backup\"]\nweights = [80, 20]",
+        ));
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("weights must give each of its 1 providers a share")
+        );
     }
 
     #[test]

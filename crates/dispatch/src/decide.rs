@@ -170,6 +170,7 @@ mod tests {
             providers: vec!["primary".into(), "backup".into()],
             on_uncertain,
             reroute_on: Vec::new(),
+            weights: Vec::new(),
         }
     }
 

@@ -224,9 +224,9 @@ impl Dispatcher {
             message.tries = 0;
         }
         let provider = route
-            .providers
+            .order(&message.id)
             .get(index as usize)
-            .and_then(|name| self.config.providers.get(name));
+            .and_then(|name| self.config.providers.get(*name));
         let Some(provider) = provider else {
             let error = format!("route `{}` has no provider left to try", route.name);
             return self.settle(&message, None, done(OutboxState::Failed, error, now)).await;
@@ -284,13 +284,14 @@ impl Dispatcher {
         }
     }
 
-    /// The index of the first provider of `route`, from the message's
-    /// current one, whose breaker lets a request through; else how long
-    /// until one may.
+    /// The index (in the message's order of the route) of the first
+    /// provider, from the message's current one, whose breaker lets a
+    /// request through; else how long until one may.
     fn first_admitted(&self, route: &RouteConfig, message: &ClaimedOutbound) -> Result<u32, Duration> {
         let now = Instant::now();
         let mut earliest: Option<Instant> = None;
-        for (index, name) in route.providers.iter().enumerate().skip(message.provider_index as usize) {
+        let order = route.order(&message.id);
+        for (index, name) in order.iter().enumerate().skip(message.provider_index as usize) {
             match self.breakers.admit(name, now) {
                 Admission::Send | Admission::Probe => return Ok(u32::try_from(index).unwrap_or(u32::MAX)),
                 Admission::Skip { until } => earliest = Some(earliest.map_or(until, |e| e.min(until))),

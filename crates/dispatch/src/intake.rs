@@ -159,6 +159,7 @@ mod tests {
             providers: vec!["p".into()],
             on_uncertain: OnUncertain::Hold,
             reroute_on: Vec::new(),
+            weights: Vec::new(),
         };
         SendingConfig {
             providers: Default::default(),

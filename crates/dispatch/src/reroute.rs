@@ -100,12 +100,12 @@ impl Rerouter {
         if !route.reroute_on.contains(&event.status) {
             return Ok(false);
         }
-        let next = route
-            .providers
+        let order = route.order(&attempt.id);
+        let next = order
             .iter()
             .position(|p| *p == attempt.provider)
             .map(|index| index + 1)
-            .filter(|next| *next < route.providers.len());
+            .filter(|next| *next < order.len());
         let Some(next) = next else { return Ok(false) };
         let next = u32::try_from(next).unwrap_or(u32::MAX);
         let rerouted = self.store.reroute(&attempt.id, attempt.number, next, now).await?;
@@ -114,7 +114,7 @@ impl Rerouter {
                 id = %attempt.id,
                 provider = %attempt.provider,
                 status = %event.status,
-                next = %route.providers[next as usize],
+                next = %order[next as usize],
                 "rerouting: sending once more through the next provider"
             );
         }
