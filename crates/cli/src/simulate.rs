@@ -39,6 +39,9 @@ pub struct Args {
     /// Chance, from 0 to 1, that a send request is answered 503 (Clickatell error 19, "please retry").
     #[arg(long, env = "SMSGATE_SIMULATOR_FAIL_RATE", value_name = "F", default_value = "0", value_parser = rate)]
     fail_rate: f64,
+    /// At most N SMS segments a second: above it, send requests get 429 (e.g. --throttle 20)
+    #[arg(long, value_name = "N", value_parser = positive)]
+    throttle: Option<f64>,
     /// Messages to numbers with this prefix always end undelivered (repeatable, e.g. --undeliverable +2783)
     #[arg(long, value_name = "PREFIX")]
     undeliverable: Vec<String>,
@@ -66,6 +69,13 @@ fn rate(value: &str) -> Result<f64, String> {
     match value.trim().parse::<f64>() {
         Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
         _ => Err(format!("expected a fraction from 0 to 1 (e.g. 0.1), got `{value}`")),
+    }
+}
+
+fn positive(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(format!("expected a number above 0 (e.g. 20), got `{value}`")),
     }
 }
 
@@ -97,6 +107,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             delay_ms: args.delay_ms,
             fail_rate: args.fail_rate,
             undeliverable: args.undeliverable.clone(),
+            throttle: args.throttle,
         },
         seed,
         retry: RetryPolicy {

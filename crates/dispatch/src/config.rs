@@ -42,6 +42,8 @@ pub struct ProviderConfig {
     pub retry_delay: Duration,
     /// How long one request may take, answer included.
     pub timeout: Duration,
+    /// Segments per second it takes, from all replicas together (`rate`).
+    pub rate: Option<f64>,
     /// Failed requests in a row that open its circuit breaker.
     pub breaker_failures: u32,
     /// How long the breaker stays open before one probe.
@@ -137,6 +139,7 @@ struct ProviderEntry {
     timeout_seconds: Option<Spanned<u64>>,
     breaker_failures: Option<Spanned<u32>>,
     breaker_cool_down_seconds: Option<Spanned<f64>>,
+    rate: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -261,6 +264,15 @@ impl SendingConfig {
                 })?,
                 None => ProviderConfig::DEFAULT_BREAKER_COOL_DOWN,
             };
+            let rate = match entry.rate {
+                Some(rate) if !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0) => {
+                    return Err(error(
+                        Some(rate.span()),
+                        format!("provider `{name}`: rate must be a number of segments per second above 0"),
+                    ));
+                }
+                rate => rate.map(Spanned::into_inner),
+            };
             let timeout = match entry.timeout_seconds {
                 Some(t) if *t.get_ref() == 0 => {
                     return Err(error(
@@ -283,6 +295,7 @@ impl SendingConfig {
                         .retry_delay_ms
                         .map_or(ProviderConfig::DEFAULT_RETRY_DELAY, Duration::from_millis),
                     timeout,
+                    rate,
                     breaker_failures,
                     breaker_cool_down,
                 },

@@ -183,6 +183,7 @@ mod tests {
             max_attempts: 3,
             retry_delay: Duration::from_millis(100),
             timeout: Duration::from_secs(5),
+            rate: None,
             breaker_failures: 5,
             breaker_cool_down: Duration::from_secs(30),
         }
@@ -197,6 +198,7 @@ mod tests {
             route: "za".into(),
             provider_index,
             tries,
+            segments: 1,
             attempts: Vec::new(),
         }
     }

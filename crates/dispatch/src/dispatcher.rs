@@ -25,6 +25,7 @@ use crate::breaker::{Admission, Breakers};
 use crate::config::{ProviderConfig, RouteConfig, SendingConfig};
 use crate::decide::{self, Answer};
 use crate::intake::OPTED_OUT;
+use crate::pace::Pacing;
 use crate::reroute::Rerouter;
 use crate::sending::Sending;
 
@@ -54,8 +55,19 @@ pub const OUTBOUND_PARAM: &str = "outbound";
 /// A claim holds this long beyond the request it covers.
 const LEASE_MARGIN: Duration = Duration::from_secs(10);
 
-/// How often the event feed is read for deliveries to reroute.
-const FOLLOW_FEED_EVERY: Duration = Duration::from_secs(1);
+/// How often a dispatcher tells the others it runs (and learns their
+/// number and pauses), and reads the event feed for deliveries to reroute.
+const TICK: Duration = Duration::from_secs(1);
+
+/// A dispatcher not heard of for this long no longer shares the rates.
+const LIVE_WITHIN: Duration = Duration::from_secs(5);
+
+/// The longest a message waits in place for its turn at a provider's rate;
+/// further off, it goes back to the queue.
+const MAX_PACING_WAIT: Duration = Duration::from_secs(2);
+
+/// How long a provider that answered 429 without `Retry-After` is left alone.
+const DEFAULT_THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 
 /// Settling is tried this many times before the claim is left to lapse.
 const SETTLE_TRIES: u32 = 3;
@@ -67,6 +79,7 @@ pub struct Dispatcher {
     options: DispatchOptions,
     wake: Arc<Notify>,
     breakers: Arc<Breakers>,
+    pacing: Pacing,
 }
 
 fn now_ms() -> i64 {
@@ -109,6 +122,7 @@ impl Dispatcher {
             options,
             wake: sending.wake.clone(),
             breakers: sending.breakers.clone(),
+            pacing: Pacing::new(&sending.config),
         })
     }
 
@@ -121,17 +135,22 @@ impl Dispatcher {
         let mut stop = std::pin::pin!(stop);
         let mut store_down_logged = false;
         let mut rerouter = Rerouter::new(this.store.clone(), this.config.clone());
-        let mut followed = Instant::now();
+        let mut last_tick: Option<Instant> = None;
         loop {
-            if let Some(rerouter) = &mut rerouter
-                && followed.elapsed() >= FOLLOW_FEED_EVERY
-            {
-                followed = Instant::now();
-                if let Err(error) = rerouter.follow(now_ms()).await {
+            if last_tick.is_none_or(|at| at.elapsed() >= TICK) {
+                last_tick = Some(Instant::now());
+                this.heartbeat().await;
+                if let Some(rerouter) = &mut rerouter
+                    && let Err(error) = rerouter.follow(now_ms()).await
+                {
                     tracing::warn!(%error, "cannot read the event feed for rerouting; trying again");
                 }
             }
-            let free = slots.available_permits();
+            // No more than the providers' rates can take within the
+            // longest pacing wait: the rest stay in the queue, for any replica.
+            let free = slots
+                .available_permits()
+                .min(this.pacing.capacity(MAX_PACING_WAIT).unwrap_or(usize::MAX));
             let mut claimed_all = false;
             if free > 0 {
                 let lease = this.claim_lease();
@@ -177,6 +196,19 @@ impl Dispatcher {
             }
         }
         while in_flight.join_next().await.is_some() {}
+    }
+
+    /// Tells the other replicas this one runs, and takes their number and
+    /// pauses into the pacing.
+    async fn heartbeat(&self) {
+        match self
+            .store
+            .coordinate(&self.options.owner, now_ms(), millis(LIVE_WITHIN))
+            .await
+        {
+            Ok(shared) => self.pacing.coordinate(shared.replicas, &shared.pauses),
+            Err(error) => tracing::warn!(%error, "cannot reach the other dispatchers' heartbeats; pacing alone"),
+        }
     }
 
     /// A claim covers the longest request of any provider, and then some.
@@ -243,6 +275,21 @@ impl Dispatcher {
                 return;
             }
         }
+        // Its turn at the provider's rate.
+        if let Err(wait) = self
+            .pacing
+            .turn(&provider.name, message.segments, MAX_PACING_WAIT)
+            .await
+        {
+            // Back to the queue until its turn.
+            let settle = Settle::Retry {
+                at: now.saturating_add(millis(wait)),
+                provider_index: message.provider_index,
+                tries: message.tries,
+            };
+            return self.settle(&message, None, settle).await;
+        }
+        let now = now_ms();
         let number = u32::try_from(message.attempts.len())
             .unwrap_or(u32::MAX)
             .saturating_add(1);
@@ -268,7 +315,13 @@ impl Dispatcher {
         }
         let answer = self.submit(&message, provider).await;
         match &answer {
-            Answer::Failed(failure) if failure.throttled => {}
+            Answer::Failed(failure) if failure.throttled => {
+                let until = now_ms().saturating_add(millis(failure.retry_after.unwrap_or(DEFAULT_THROTTLE_PAUSE)));
+                self.pacing.pause(&provider.name, until);
+                if let Err(error) = self.store.pause_provider(&provider.name, until).await {
+                    tracing::warn!(provider = %provider.name, %error, "cannot tell the other replicas of a 429");
+                }
+            }
             Answer::Failed(_) => self.breakers.record(&provider.name, false, Instant::now()),
             _ => self.breakers.record(&provider.name, true, Instant::now()),
         }

@@ -9,6 +9,8 @@
 //!   (id, segments, request digest, `rejected` for a text too long);
 //! - [`breaker`]: a circuit breaker per provider, so that routes skip a
 //!   provider that is down;
+//! - [`pace`]: each provider's `rate` in segments per second, shared by
+//!   the replicas, and pauses after a 429;
 //! - [`decide`]: the sending rules, as pure functions of a provider's
 //!   answer: retry, fail over, reject, or hold an uncertain submission;
 //! - [`dispatcher`]: the loop inside `smsgate serve` that claims due
@@ -27,6 +29,7 @@ pub mod config;
 pub mod decide;
 pub mod dispatcher;
 pub mod intake;
+pub mod pace;
 mod reroute;
 mod sending;
 

@@ -99,6 +99,8 @@ pub struct MessagesView {
     pub messages: Vec<MessageView>,
     /// Send requests answered 503 (by `--fail-rate` or an outage).
     pub refused: u64,
+    /// Send requests answered 429 (over `--throttle`).
+    pub throttled: u64,
 }
 
 /// `POST /simulator/outage`: be down (answer every send request 503) for a while.

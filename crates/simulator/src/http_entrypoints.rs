@@ -55,11 +55,20 @@ impl Shared {
         Ok(())
     }
 
-    fn clickatell_available(&self) -> Result<(), ClickatellError> {
-        match self.availability.refuses(&self.dice, &self.knobs) {
-            Some(reason) => Err(ClickatellCode::RETRY.answer(reason)),
-            None => Ok(()),
+    /// Down, failing, or over its throttle for a message of `text`.
+    fn clickatell_available(&self, text: Option<&str>) -> Result<(), ClickatellError> {
+        if let Some(reason) = self.availability.refuses(&self.dice, &self.knobs) {
+            return Err(ClickatellCode::RETRY.answer(reason));
         }
+        if self.availability.throttles(segments(text), self.knobs.throttle) {
+            return Err(ProviderError {
+                status: ErrorStatusCode::TOO_MANY_REQUESTS,
+                body: Box::new(
+                    ClickatellCode::RETRY.body("simulated throttling (--throttle): too many segments a second"),
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Accepts one Clickatell message: a result per recipient, each with
@@ -124,6 +133,11 @@ impl Shared {
     }
 }
 
+/// SMS parts a text takes (as providers count them).
+fn segments(text: Option<&str>) -> u32 {
+    smsgate_normalize::segments::count(text.unwrap_or_default()).parts
+}
+
 /// A request validated against the spec and read as its generated type.
 fn valid<T: serde::de::DeserializeOwned>(
     violations: Result<(), crate::spec::Violations>,
@@ -146,7 +160,7 @@ impl SimulatorApi for SimulatorImpl {
             .await
             .map_err(|e| ClickatellCode::MALFORMED.answer(e))?;
         let request: SendMessageRequest = valid(shared.clickatell_spec.body(SEND_REST, &value), value)?;
-        shared.clickatell_available()?;
+        shared.clickatell_available(request.content.as_deref())?;
         shared.single(&request)
     }
 
@@ -163,7 +177,12 @@ impl SimulatorApi for SimulatorImpl {
         if request.message_list.is_empty() {
             return Err(ClickatellCode::INVALID_PARAMETER.answer("messageList: at least one message is required"));
         }
-        shared.clickatell_available()?;
+        let texts: Vec<&str> = request
+            .message_list
+            .iter()
+            .filter_map(|m| m.content.as_deref())
+            .collect();
+        shared.clickatell_available(Some(&texts.concat()))?;
         let results = request
             .message_list
             .iter()
@@ -187,7 +206,7 @@ impl SimulatorApi for SimulatorImpl {
                 "from": param("from"), "clientMessageId": param("clientMessageId"),
             }),
         )?;
-        shared.clickatell_available()?;
+        shared.clickatell_available(request.content.as_deref())?;
         shared.single(&request)
     }
 
@@ -211,6 +230,15 @@ impl SimulatorApi for SimulatorImpl {
         let request: SendSmsRequest = serde_json::from_value(value).map_err(|e| bad_request(e.to_string()))?;
         if let Some(reason) = shared.availability.refuses(&shared.dice, &shared.knobs) {
             return Err(clearline_error(ErrorStatusCode::SERVICE_UNAVAILABLE, reason));
+        }
+        if shared
+            .availability
+            .throttles(segments(Some(&request.message)), shared.knobs.throttle)
+        {
+            return Err(clearline_error(
+                ErrorStatusCode::TOO_MANY_REQUESTS,
+                "simulated throttling (--throttle): too many segments a second",
+            ));
         }
         let target = match request.callback_url.as_deref() {
             None => Target::Nowhere("no callbackUrl in the send request".into()),
@@ -329,6 +357,9 @@ impl SimulatorApi for SimulatorImpl {
 
     async fn list_messages(rqctx: RequestContext<Simulator>) -> Result<HttpResponseOk<MessagesView>, HttpError> {
         let shared = &rqctx.context().0;
-        Ok(HttpResponseOk(shared.ledger.view(shared.availability.refused())))
+        let availability = &shared.availability;
+        Ok(HttpResponseOk(
+            shared.ledger.view(availability.refused(), availability.throttled()),
+        ))
     }
 }

@@ -24,11 +24,12 @@ impl Ledger {
         change(&mut messages[message].callbacks[callback]);
     }
 
-    /// The ledger, with the count of `refused` send requests.
-    pub fn view(&self, refused: u64) -> MessagesView {
+    /// The ledger, with the counts of `refused` and `throttled` send requests.
+    pub fn view(&self, refused: u64, throttled: u64) -> MessagesView {
         MessagesView {
             messages: self.messages.lock().expect("no panic while recording").clone(),
             refused,
+            throttled,
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct Knobs {
     /// Numbers starting with one of these always end `undelivered` (a
     /// destination this provider cannot reach).
     pub undeliverable: Vec<String>,
+    /// Most segments per second taken; above it, 429.
+    pub throttle: Option<f64>,
 }
 
 /// Which provider accepted a message.
@@ -256,6 +258,7 @@ mod tests {
             delay_ms: 20,
             fail_rate: 0.3,
             undeliverable: vec!["+2783".into()],
+            throttle: None,
         }
     }
 

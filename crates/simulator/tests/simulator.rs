@@ -296,6 +296,7 @@ fn hostile() -> Knobs {
         delay_ms: 30,
         fail_rate: 0.3,
         undeliverable: Vec::new(),
+        throttle: None,
     }
 }
 

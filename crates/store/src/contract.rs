@@ -10,7 +10,9 @@ use smsgate_normalize::views::{
 };
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 
-use crate::outbox::{AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
+use crate::outbox::{
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
+};
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,6 +303,15 @@ pub trait Store: Send + Sync + 'static {
     /// was never rerouted, and attempt `number` is still its latest.
     /// Whether it did.
     async fn reroute(&self, id: &str, number: u32, provider_index: u32, at: i64) -> Result<bool, StoreError>;
+
+    /// A dispatcher's heartbeat at `now`: records that `owner` runs, and
+    /// answers how many dispatchers were seen within `live_within` ms and
+    /// which providers are paused (after a 429) past `now`.
+    async fn coordinate(&self, owner: &str, now: i64, live_within: i64) -> Result<Coordination, StoreError>;
+
+    /// No dispatcher sends to `provider` before `until` (the later of this
+    /// and any pause already set).
+    async fn pause_provider(&self, provider: &str, until: i64) -> Result<(), StoreError>;
 
     /// Stores `value` under `key`, replacing what was there.
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError>;

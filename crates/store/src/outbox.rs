@@ -128,6 +128,8 @@ pub struct ClaimedOutbound {
     pub provider_index: u32,
     /// Attempts made so far on that provider.
     pub tries: u32,
+    /// SMS parts its text takes (what a provider's rate counts).
+    pub segments: u32,
     /// Every attempt so far, oldest first.
     pub attempts: Vec<ClaimedAttempt>,
 }
@@ -190,4 +192,13 @@ pub struct AttemptRef {
     pub number: u32,
     /// The configured provider name.
     pub provider: String,
+}
+
+/// What the dispatchers of all replicas share, read at each heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Coordination {
+    /// Dispatchers seen lately, this one included.
+    pub replicas: u32,
+    /// Providers no one sends to until the given time (ms since the epoch).
+    pub pauses: Vec<(String, i64)>,
 }

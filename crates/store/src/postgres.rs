@@ -59,7 +59,9 @@ use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
 use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
 use crate::opt_outs::api_change;
-use crate::outbox::{AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
+use crate::outbox::{
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
+};
 use crate::page::FeedCursor;
 use crate::stats::CommitStats;
 
@@ -206,6 +208,16 @@ impl Store for PostgresStore {
 
     async fn reroute(&self, id: &str, number: u32, provider_index: u32, at: i64) -> Result<bool, StoreError> {
         self.within_deadline(outbox::reroute(&self.pool, id, number, provider_index, at))
+            .await
+    }
+
+    async fn coordinate(&self, owner: &str, now: i64, live_within: i64) -> Result<Coordination, StoreError> {
+        self.within_deadline(outbox::coordinate(&self.pool, owner, now, live_within))
+            .await
+    }
+
+    async fn pause_provider(&self, provider: &str, until: i64) -> Result<(), StoreError> {
+        self.within_deadline(outbox::pause_provider(&self.pool, provider, until))
             .await
     }
 

@@ -58,7 +58,9 @@ use self::writer::Job;
 use self::writes::{Write, Written};
 use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
 use crate::opt_outs::api_change;
-use crate::outbox::{AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, Settle};
+use crate::outbox::{
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
+};
 use crate::page::FeedCursor;
 use crate::stats::{CommitStats, Counters};
 
@@ -228,6 +230,18 @@ impl Store for SqliteStore {
     async fn reroute(&self, id: &str, number: u32, provider_index: u32, at: i64) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.write(move |conn| outbox::reroute(conn, &id, number, provider_index, at))
+            .await
+    }
+
+    async fn coordinate(&self, owner: &str, now: i64, live_within: i64) -> Result<Coordination, StoreError> {
+        let owner = owner.to_string();
+        self.write(move |conn| outbox::coordinate(conn, &owner, now, live_within))
+            .await
+    }
+
+    async fn pause_provider(&self, provider: &str, until: i64) -> Result<(), StoreError> {
+        let provider = provider.to_string();
+        self.write(move |conn| outbox::pause_provider(conn, &provider, until))
             .await
     }
 

@@ -67,8 +67,9 @@ impl Simulator {
         Simulator { _child: child, base }
     }
 
-    /// `GET /simulator/messages`.
-    async fn ledger(&self) -> Value {
+    /// `GET /simulator/messages`: the accepted messages and the counts of
+    /// refused and throttled requests.
+    pub async fn control_view(&self) -> Value {
         reqwest::get(format!("{}/simulator/messages", self.base))
             .await
             .expect("the simulator answers")
@@ -79,7 +80,10 @@ impl Simulator {
 
     /// The messages it accepted, in order.
     pub async fn accepted(&self) -> Vec<Value> {
-        self.ledger().await["messages"].as_array().cloned().unwrap_or_default()
+        self.control_view().await["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// How many times each recipient's message was accepted.
@@ -94,7 +98,7 @@ impl Simulator {
 
     /// Send requests it answered 503 (`--fail-rate`, outages).
     pub async fn refused(&self) -> u64 {
-        self.ledger().await["refused"].as_u64().expect("a count")
+        self.control_view().await["refused"].as_u64().expect("a count")
     }
 
     /// `POST /simulator/{what}` with `body`; it must succeed.

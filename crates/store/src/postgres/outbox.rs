@@ -14,7 +14,8 @@ use tokio_postgres::IsolationLevel;
 use super::errors::{get, pg_error, pool_error};
 use crate::contract::StoreError;
 use crate::outbox::{
-    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle,
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, OutboxState,
+    Settle,
 };
 use crate::outbox_view::{
     ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
@@ -89,7 +90,7 @@ pub(super) async fn claim(pool: &Pool, claim: &Claim) -> Result<Vec<ClaimedOutbo
                                AND (lease_until IS NULL OR lease_until < $3)
                              ORDER BY due_at LIMIT $4
                              FOR UPDATE SKIP LOCKED)
-               RETURNING id, "to", "from", text, route, provider_index, tries"#,
+               RETURNING id, "to", "from", text, route, provider_index, tries, segments"#,
             &[&claim.owner, &claim.lease_until(), &claim.now, &sql_limit(claim.limit)],
         )
         .await
@@ -106,6 +107,7 @@ pub(super) async fn claim(pool: &Pool, claim: &Claim) -> Result<Vec<ClaimedOutbo
             route: get(&row, 4)?,
             provider_index: small(get(&row, 5)?)?,
             tries: small(get(&row, 6)?)?,
+            segments: small(get(&row, 7)?)?,
             attempts,
         });
     }
@@ -356,4 +358,56 @@ async fn rows_of(client: &impl GenericClient, head: OutboundHead) -> Result<Outb
         linked,
         events,
     })
+}
+
+pub(super) async fn coordinate(
+    pool: &Pool,
+    owner: &str,
+    now: i64,
+    live_within: i64,
+) -> Result<Coordination, StoreError> {
+    let mut client = pool.get().await.map_err(pool_error)?;
+    let tx = client.transaction().await.map_err(pg_error)?;
+    tx.execute(
+        "INSERT INTO dispatchers (owner, seen_at) VALUES ($1, $2) ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+        &[&owner, &now],
+    )
+    .await
+    .map_err(pg_error)?;
+    tx.execute(
+        "DELETE FROM dispatchers WHERE seen_at < $1",
+        &[&now.saturating_sub(live_within.saturating_mul(100))],
+    )
+    .await
+    .map_err(pg_error)?;
+    let row = tx
+        .query_one(
+            "SELECT COUNT(*) FROM dispatchers WHERE seen_at >= $1",
+            &[&now.saturating_sub(live_within)],
+        )
+        .await
+        .map_err(pg_error)?;
+    let replicas = small(get::<i64>(&row, 0)?)?;
+    let pauses = tx
+        .query("SELECT provider, until FROM provider_pauses WHERE until > $1", &[&now])
+        .await
+        .map_err(pg_error)?
+        .iter()
+        .map(|row| Ok((get(row, 0)?, get(row, 1)?)))
+        .collect::<Result<_, StoreError>>()?;
+    tx.commit().await.map_err(pg_error)?;
+    Ok(Coordination { replicas, pauses })
+}
+
+pub(super) async fn pause_provider(pool: &Pool, provider: &str, until: i64) -> Result<(), StoreError> {
+    let client = pool.get().await.map_err(pool_error)?;
+    client
+        .execute(
+            "INSERT INTO provider_pauses (provider, until) VALUES ($1, $2)
+             ON CONFLICT (provider) DO UPDATE SET until = GREATEST(provider_pauses.until, excluded.until)",
+            &[&provider, &until],
+        )
+        .await
+        .map_err(pg_error)?;
+    Ok(())
 }

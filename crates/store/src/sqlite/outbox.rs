@@ -9,7 +9,8 @@ use smsgate_normalize::Provider;
 use smsgate_normalize::views::OutboundView;
 
 use crate::outbox::{
-    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Enqueued, NewAttempt, NewOutbound, OutboxState, Settle,
+    AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, OutboxState,
+    Settle,
 };
 use crate::outbox_view::{
     ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
@@ -70,7 +71,7 @@ pub(super) fn claim(conn: &mut Connection, claim: &Claim) -> rusqlite::Result<Ve
                              WHERE state = 'queued' AND due_at <= ?3
                                AND (lease_until IS NULL OR lease_until < ?3)
                              ORDER BY due_at LIMIT ?4)
-               RETURNING id, "to", "from", text, route, provider_index, tries"#,
+               RETURNING id, "to", "from", text, route, provider_index, tries, segments"#,
         )?
         .query_map(
             params![claim.owner, claim.lease_until(), claim.now, sql_limit(claim.limit)],
@@ -83,6 +84,7 @@ pub(super) fn claim(conn: &mut Connection, claim: &Claim) -> rusqlite::Result<Ve
                     route: row.get(4)?,
                     provider_index: row.get(5)?,
                     tries: row.get(6)?,
+                    segments: row.get(7)?,
                     attempts: Vec::new(),
                 })
             },
@@ -300,4 +302,40 @@ fn rows_of(conn: &Connection, head: OutboundHead) -> rusqlite::Result<OutboundRo
         linked,
         events,
     })
+}
+
+/// See `Store::coordinate`.
+pub(super) fn coordinate(
+    conn: &mut Connection,
+    owner: &str,
+    now: i64,
+    live_within: i64,
+) -> rusqlite::Result<Coordination> {
+    let tx = conn.transaction()?;
+    tx.prepare_cached(
+        "INSERT INTO dispatchers (owner, seen_at) VALUES (?1, ?2) ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+    )?
+    .execute(params![owner, now])?;
+    // Long gone: forgotten.
+    tx.prepare_cached("DELETE FROM dispatchers WHERE seen_at < ?1")?
+        .execute([now.saturating_sub(live_within.saturating_mul(100))])?;
+    let replicas: u32 = tx
+        .prepare_cached("SELECT COUNT(*) FROM dispatchers WHERE seen_at >= ?1")?
+        .query_row([now.saturating_sub(live_within)], |row| row.get(0))?;
+    let pauses = tx
+        .prepare_cached("SELECT provider, until FROM provider_pauses WHERE until > ?1")?
+        .query_map([now], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.commit()?;
+    Ok(Coordination { replicas, pauses })
+}
+
+/// See `Store::pause_provider`.
+pub(super) fn pause_provider(conn: &mut Connection, provider: &str, until: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO provider_pauses (provider, until) VALUES (?1, ?2)
+         ON CONFLICT (provider) DO UPDATE SET until = MAX(until, excluded.until)",
+    )?
+    .execute(params![provider, until])?;
+    Ok(())
 }
