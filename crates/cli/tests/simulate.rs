@@ -101,7 +101,10 @@ async fn it_prints_where_to_send_the_key_and_the_seed_then_serves() {
         .json()
         .await
         .unwrap();
-    assert_eq!(listing, serde_json::json!({"messages": [], "refused": 0, "throttled": 0}));
+    assert_eq!(
+        listing,
+        serde_json::json!({"messages": [], "refused": 0, "throttled": 0})
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
