@@ -137,6 +137,7 @@ impl TestReceiver {
             body_limit: options.body_limit,
             body_timeout: options.body_timeout,
             tls: None,
+            sending: None,
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),
