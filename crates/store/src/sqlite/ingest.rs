@@ -3,7 +3,11 @@
 //! for a status event, the message's compare-and-set; and the same for the
 //! events of a quarantined request replayed later. Every statement is
 //! prepared once per connection (`prepare_cached`) and run with plain
-//! parameters: re-preparing costs more than running.
+//! parameters: re-preparing costs more than running. No statement has a
+//! `RETURNING` clause: SQLite gathers its rows in a temporary B-tree that it
+//! opens and closes on every execution, which cost more than the insert
+//! itself; an insert's id is the connection's last rowid instead, and a row
+//! skipped by `ON CONFLICT DO NOTHING` is one that changed nothing.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, StatusEvent};
@@ -12,15 +16,13 @@ use crate::contract::{Ingest, IngestOutcome, Parsed, RawRequest};
 
 const INSERT_RAW_REQUEST: &str = "
     INSERT INTO raw_requests (provider, method, path, query, content_type, body, received_at, quarantine_error)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-    RETURNING id";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 const INSERT_STATUS_EVENT: &str = "
     INSERT INTO status_events (provider, message_id, dedup_key, status, raw_status, raw_code, description,
                                occurred_at, received_at, channel, client_message_id, raw_request_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-    ON CONFLICT (provider, dedup_key) DO NOTHING
-    RETURNING id";
+    ON CONFLICT (provider, dedup_key) DO NOTHING";
 
 /// The compare-and-set that moves a message's status, run after its new
 /// event is inserted. The status becomes the event's only if the event's
@@ -55,8 +57,7 @@ const INSERT_INBOUND: &str = r#"
     INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
                                   occurred_at, received_at, payload, raw_request_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-    ON CONFLICT (provider, message_id) DO NOTHING
-    RETURNING id"#;
+    ON CONFLICT (provider, message_id) DO NOTHING"#;
 
 const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
 const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
@@ -146,19 +147,24 @@ fn resolve_in_tx(
 }
 
 fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
-    tx.prepare_cached(INSERT_RAW_REQUEST)?.query_row(
-        params![
-            raw.provider.as_str(),
-            raw.method,
-            raw.path,
-            raw.query,
-            raw.content_type,
-            raw.body,
-            raw.received_at,
-            quarantine_error,
-        ],
-        |row| row.get(0),
-    )
+    tx.prepare_cached(INSERT_RAW_REQUEST)?.execute(params![
+        raw.provider.as_str(),
+        raw.method,
+        raw.path,
+        raw.query,
+        raw.content_type,
+        raw.body,
+        raw.received_at,
+        quarantine_error,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Runs an `INSERT ... ON CONFLICT DO NOTHING` prepared once: the new row's
+/// id, or `None` when the row was there already (nothing inserted).
+fn insert_if_new(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Option<i64>> {
+    let inserted = tx.prepare_cached(sql)?.execute(params)?;
+    Ok((inserted > 0).then(|| tx.last_insert_rowid()))
 }
 
 /// Returns whether the event was new (false: a duplicate, nothing changed).
@@ -170,26 +176,24 @@ fn insert_status_event(
 ) -> rusqlite::Result<bool> {
     let provider = event.provider.as_str();
     let status = event.status.as_str();
-    let id: Option<i64> = tx
-        .prepare_cached(INSERT_STATUS_EVENT)?
-        .query_row(
-            params![
-                provider,
-                event.message_id,
-                event.dedup_key,
-                status,
-                event.raw_status,
-                event.raw_code,
-                event.description,
-                event.occurred_at,
-                received_at,
-                event.channel,
-                event.client_message_id,
-                raw_request_id,
-            ],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let id = insert_if_new(
+        tx,
+        INSERT_STATUS_EVENT,
+        params![
+            provider,
+            event.message_id,
+            event.dedup_key,
+            status,
+            event.raw_status,
+            event.raw_code,
+            event.description,
+            event.occurred_at,
+            received_at,
+            event.channel,
+            event.client_message_id,
+            raw_request_id,
+        ],
+    )?;
     let Some(id) = id else {
         return Ok(false);
     };
@@ -215,26 +219,24 @@ fn insert_inbound(
     received_at: i64,
     raw_request_id: i64,
 ) -> rusqlite::Result<bool> {
-    let id: Option<i64> = tx
-        .prepare_cached(INSERT_INBOUND)?
-        .query_row(
-            params![
-                message.provider.as_str(),
-                message.message_id,
-                message.related_message_id,
-                message.from,
-                message.to,
-                message.channel,
-                message.kind.as_str(),
-                message.text,
-                message.occurred_at,
-                received_at,
-                message.payload.to_string(),
-                raw_request_id,
-            ],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let id = insert_if_new(
+        tx,
+        INSERT_INBOUND,
+        params![
+            message.provider.as_str(),
+            message.message_id,
+            message.related_message_id,
+            message.from,
+            message.to,
+            message.channel,
+            message.kind.as_str(),
+            message.text,
+            message.occurred_at,
+            received_at,
+            message.payload.to_string(),
+            raw_request_id,
+        ],
+    )?;
     let Some(id) = id else {
         return Ok(false);
     };
