@@ -24,28 +24,45 @@ const INSERT_STATUS_EVENT: &str = "
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
     ON CONFLICT (provider, dedup_key) DO NOTHING";
 
+/// Before the compare-and-set, whether the new event (status ?3, precedence
+/// key ?4) will move the message to another status: NULL when there is no
+/// message yet, else true or false.
+const MOVES_STATUS: &str = "
+    SELECT status <> ?3 AND ?4 > status_key FROM messages WHERE provider = ?1 AND message_id = ?2";
+
 /// The compare-and-set that moves a message's status, run after its new
 /// event is inserted. The status becomes the event's only if the event's
 /// precedence key is greater. The keys compare bytewise (SQLite's BINARY
 /// collation; PostgreSQL needs `COLLATE "C"` on `status_key`).
+///
+/// `status_at` is the earliest provider time among the stored events
+/// carrying the message's status. A new message has one event: its time
+/// (?8). An event of the status the message has already can only make it
+/// earlier (`MIN` of two, either of them NULL). An event that moves the
+/// message to another status leaves it to [`SET_STATUS_AT`], run only then.
+/// Status and `status_at` are both functions of the set of stored events,
+/// so the result does not depend on arrival order.
 const UPSERT_MESSAGE: &str = r#"
-    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
     ON CONFLICT (provider, message_id) DO UPDATE SET
         status = CASE WHEN excluded.status_key > messages.status_key
                       THEN excluded.status ELSE messages.status END,
         status_key = CASE WHEN excluded.status_key > messages.status_key
                           THEN excluded.status_key ELSE messages.status_key END,
+        status_at = CASE WHEN excluded.status = messages.status
+                         THEN COALESCE(MIN(messages.status_at, excluded.status_at),
+                                       messages.status_at, excluded.status_at)
+                         ELSE messages.status_at END,
         client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
         "to" = COALESCE(messages."to", excluded."to"),
         "from" = COALESCE(messages."from", excluded."from")"#;
 
-/// Then `status_at` is recomputed as the earliest provider time among the
-/// stored events carrying the resulting status. Status and `status_at` are
-/// both functions of the set of stored events, so the result does not
-/// depend on arrival order. (A separate statement: with the subquery inside
-/// the upsert, SQLite re-prepared the upsert on every execution, which cost
-/// more than the rest of an ingest.)
+/// After an event moved the message to another status: `status_at`
+/// recomputed over the stored events of that status. (A separate
+/// statement, run only then: with the subquery inside the upsert, SQLite
+/// re-prepared the upsert on every execution, which cost more than the rest
+/// of an ingest.)
 const SET_STATUS_AT: &str = "
     UPDATE messages SET status_at =
         (SELECT MIN(e.occurred_at) FROM status_events e
@@ -198,6 +215,11 @@ fn insert_status_event(
         return Ok(false);
     };
     tx.prepare_cached(INSERT_FEED_STATUS)?.execute([id])?;
+    let key = event.status.precedence_key(event.occurred_at);
+    let moves_status: Option<bool> = tx
+        .prepare_cached(MOVES_STATUS)?
+        .query_row(params![provider, event.message_id, status, key], |row| row.get(0))
+        .optional()?;
     tx.prepare_cached(UPSERT_MESSAGE)?.execute(params![
         provider,
         event.message_id,
@@ -205,10 +227,13 @@ fn insert_status_event(
         event.to,
         event.from,
         status,
-        event.status.precedence_key(event.occurred_at),
+        key,
+        event.occurred_at,
     ])?;
-    tx.prepare_cached(SET_STATUS_AT)?
-        .execute(params![provider, event.message_id])?;
+    if moves_status == Some(true) {
+        tx.prepare_cached(SET_STATUS_AT)?
+            .execute(params![provider, event.message_id])?;
+    }
     Ok(true)
 }
 
@@ -260,15 +285,20 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         configure_writer(&conn, false).unwrap();
         migrate(&mut conn).unwrap();
+        // Two events a message: the first creates it, the second moves its status.
         for i in 0..20 {
             let tx = conn.transaction().unwrap();
             let event = StatusEvent {
                 provider: Provider::Smarthive,
-                message_id: format!("m{i}"),
+                message_id: format!("m{}", i / 2),
                 client_message_id: None,
                 to: None,
                 from: None,
-                status: Status::Delivered,
+                status: if i % 2 == 0 {
+                    Status::Accepted
+                } else {
+                    Status::Delivered
+                },
                 raw_status: Some("D".into()),
                 raw_code: None,
                 description: None,
@@ -294,15 +324,16 @@ mod tests {
             ingest_in_tx(&tx, &ingest).unwrap();
             tx.commit().unwrap();
         }
-        for (name, sql) in [
-            ("raw", INSERT_RAW_REQUEST),
-            ("status", INSERT_STATUS_EVENT),
-            ("feed", INSERT_FEED_STATUS),
-            ("upsert", UPSERT_MESSAGE),
-            ("status_at", SET_STATUS_AT),
+        for (name, sql, runs) in [
+            ("raw", INSERT_RAW_REQUEST, 20),
+            ("status", INSERT_STATUS_EVENT, 20),
+            ("feed", INSERT_FEED_STATUS, 20),
+            ("moves", MOVES_STATUS, 20),
+            ("upsert", UPSERT_MESSAGE, 20),
+            ("status_at", SET_STATUS_AT, 10),
         ] {
             let stmt = conn.prepare_cached(sql).unwrap();
-            assert_eq!(stmt.get_status(StatementStatus::Run), 20, "{name}");
+            assert_eq!(stmt.get_status(StatementStatus::Run), runs, "{name}");
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{name} is re-prepared");
         }
     }
