@@ -91,7 +91,6 @@ pub fn measure(binaries: &Binaries, callbacks: u32, serve_args: Option<&str>) ->
         rows.push(Row {
             name: subject.name,
             per_callback: per_callback(short, long, n),
-            fixed: short.saturating_sub(long - short),
             per_duplicate: duplicates.map(|total| per_callback(short, total, n)),
         });
     }
@@ -108,8 +107,6 @@ pub fn measure(binaries: &Binaries, callbacks: u32, serve_args: Option<&str>) ->
 struct Row {
     name: &'static str,
     per_callback: f64,
-    /// Start-up and shut-down: the N run less N callbacks.
-    fixed: u64,
     per_duplicate: Option<f64>,
 }
 
@@ -120,17 +117,16 @@ fn report(rows: &[Row], n: u64) {
         2 * n
     );
     println!(
-        "{:<12} {:>16} {:>16} {:>16} {:>12}",
-        "server", "Ir / callback", "Ir / duplicate", "start+stop Ir", "x bare hyper"
+        "{:<12} {:>16} {:>16} {:>12}",
+        "server", "Ir / callback", "Ir / duplicate", "x bare hyper"
     );
     let floor = rows.last().map_or(1.0, |row| row.per_callback);
     for row in rows {
         println!(
-            "{:<12} {:>16.0} {:>16} {:>16} {:>12.1}",
+            "{:<12} {:>16.0} {:>16} {:>12.1}",
             row.name,
             row.per_callback,
             row.per_duplicate.map_or("-".to_string(), |d| format!("{d:.0}")),
-            row.fixed,
             row.per_callback / floor
         );
     }
