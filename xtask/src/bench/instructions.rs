@@ -117,13 +117,13 @@ fn report(rows: &[Row], n: u64) {
         2 * n
     );
     println!(
-        "{:<12} {:>16} {:>16} {:>12}",
+        "{:<12} {:>16} {:>16} {:>14}",
         "server", "Ir / callback", "Ir / duplicate", "x bare hyper"
     );
     let floor = rows.last().map_or(1.0, |row| row.per_callback);
     for row in rows {
         println!(
-            "{:<12} {:>16.0} {:>16} {:>12.1}",
+            "{:<12} {:>16.0} {:>16} {:>14.1}",
             row.name,
             row.per_callback,
             row.per_duplicate.map_or("-".to_string(), |d| format!("{d:.0}")),
