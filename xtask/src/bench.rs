@@ -11,22 +11,29 @@
 //! - **duplicates only**: requests the new-only run stored, sent again, so
 //!   that every event is a duplicate;
 //!
-//! and the no-op server once, with the mixed load. After each receiver run
-//! the store must hold exactly the acknowledged events (`bench/store.rs`):
-//! a duplicates-only run stores its raw requests and no event. What wrk
-//! reports is read in `bench/wrk.rs`.
+//! and two baselines once each, with the mixed load: the no-op server
+//! (dropshot with the same routes, storing nothing) and a bare hyper
+//! server (the floor: what any Rust HTTP server costs). After each receiver
+//! run the store must hold exactly the acknowledged events
+//! (`bench/store.rs`): a duplicates-only run stores its raw requests and no
+//! event. What wrk reports is read in `bench/wrk.rs`; the servers are built,
+//! started and stopped by `bench/process.rs`. `--instructions` measures
+//! instructions per callback under callgrind instead (`bench/instructions.rs`).
 
+mod instructions;
+mod process;
 mod script;
 mod store;
 mod wrk;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use process::{Server, ensure_installed, free_addr};
 use script::{Mode, TOKEN};
 use store::StoreDb;
 use wrk::{Run, parse_wrk};
@@ -51,6 +58,12 @@ pub struct IngestArgs {
     /// Extra arguments for `smsgate serve` (e.g. `--commit-batch 32`), space-separated.
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     serve_args: Option<String>,
+    /// Instead of wrk: count the instructions each server runs per callback, under valgrind's callgrind.
+    #[arg(long)]
+    instructions: bool,
+    /// With --instructions: the ClearLine callbacks of the shorter run (the longer sends twice as many).
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    callbacks: u32,
 }
 
 /// How wrk runs: the script, its mode, and the digits of this run's ids.
@@ -67,8 +80,11 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
     if args.connections < args.threads || args.threads == 0 {
         bail!("--connections must be at least --threads (and --threads at least 1)");
     }
-    let wrk = ensure_wrk()?;
-    build(root)?;
+    let binaries = process::build(root)?;
+    if args.instructions {
+        return instructions::measure(&binaries, args.callbacks, args.serve_args.as_deref());
+    }
+    let wrk = ensure_installed("wrk", "wrk")?;
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let script = scratch.path().join("mix.lua");
     std::fs::write(&script, script::lua_script()).context("cannot write the wrk script")?;
@@ -110,7 +126,7 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
             new_run_start = Some(before.last_raw);
         }
         let addr = free_addr()?;
-        let mut serve = Command::new(root.join("target/release/smsgate"));
+        let mut serve = Command::new(&binaries.receiver);
         serve
             .args(["serve", "--listen", &addr.to_string(), "--database", &database])
             .args(args.serve_args.as_deref().unwrap_or_default().split_whitespace())
@@ -136,19 +152,34 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
         runs.push((format!("receiver, {name}"), run));
     }
 
-    // The baseline.
-    let addr = free_addr()?;
-    let mut noop = Command::new(root.join("target/release/examples/noop"));
-    noop.arg(addr.to_string()).stdout(Stdio::null()).stderr(Stdio::null());
-    println!("no-op, mixed: same routes, stores nothing, on {addr}");
-    let load = Load {
-        wrk: &wrk,
-        script: &script,
-        mode: Mode::Mixed,
-        prefix: format!("{nonce}9"),
-        replay: None,
-    };
-    runs.push(("no-op, mixed".to_string(), drive(noop, addr, &load, args)?));
+    // The baselines.
+    for (n, (name, binary, what)) in [
+        ("no-op", &binaries.noop, "dropshot, same routes, stores nothing"),
+        (
+            "bare hyper",
+            &binaries.hyper_noop,
+            "hyper alone, reads the body, answers 200",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let addr = free_addr()?;
+        let mut baseline = Command::new(binary);
+        baseline
+            .arg(addr.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        println!("{name}, mixed: {what}, on {addr}");
+        let load = Load {
+            wrk: &wrk,
+            script: &script,
+            mode: Mode::Mixed,
+            prefix: format!("{nonce}{}", 8 + n),
+            replay: None,
+        };
+        runs.push((format!("{name}, mixed"), drive(baseline, addr, &load, args)?));
+    }
 
     report(&runs, args);
     println!();
@@ -201,102 +232,24 @@ fn report(runs: &[(String, Run)], args: &IngestArgs) {
         }
     }
     let rate = |i: usize| runs[i].1.requests_per_second;
-    println!("throughput ratio receiver / no-op (mixed): {:.2}", rate(0) / rate(3));
-    println!(
-        "CPU per request ratio receiver / no-op (mixed): {:.1}",
-        runs[0].1.cpu_us_per_request() / runs[3].1.cpu_us_per_request()
-    );
+    let cpu = |i: usize| runs[i].1.cpu_us_per_request();
+    for (name, i) in [("no-op", 3), ("bare hyper", 4)] {
+        println!("throughput ratio receiver / {name} (mixed): {:.2}", rate(0) / rate(i));
+        println!(
+            "CPU per request ratio receiver / {name} (mixed): {:.1}",
+            cpu(0) / cpu(i)
+        );
+    }
     println!(
         "throughput ratio duplicates only / new only: {:.2} (duplicates cost no more than new events when >= 1)",
         rate(2) / rate(1)
     );
 }
 
-/// wrk from PATH, else installed with apt-get.
-fn ensure_wrk() -> anyhow::Result<PathBuf> {
-    if let Some(path) = which("wrk") {
-        return Ok(path);
-    }
-    println!("wrk is not installed: installing it with apt-get");
-    for apt in [&["update"][..], &["install", "-y", "wrk"][..]] {
-        let status = Command::new("apt-get")
-            .args(apt)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .context("cannot run apt-get: install wrk yourself")?;
-        if !status.success() {
-            bail!("apt-get {} failed ({status}): install wrk yourself", apt.join(" "));
-        }
-    }
-    which("wrk").context("apt-get installed wrk but it is not on PATH")
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")?
-        .to_str()?
-        .split(':')
-        .map(|dir| Path::new(dir).join(program))
-        .find(|path| path.is_file())
-}
-
-/// Builds the receiver and the no-op server in release mode.
-fn build(root: &Path) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    // One invocation, so that both share one feature resolution and a
-    // second run rebuilds nothing.
-    let args = [
-        "build",
-        "--release",
-        "-p",
-        "smsgate-cli",
-        "-p",
-        "smsgate-receiver",
-        "--bin",
-        "smsgate",
-        "--example",
-        "noop",
-    ];
-    let status = Command::new(&cargo)
-        .args(args)
-        .current_dir(root)
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("cargo {} failed", args.join(" "));
-    }
-    Ok(())
-}
-
-fn free_addr() -> anyhow::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
-    Ok(listener.local_addr()?)
-}
-
-/// Kills the server when dropped, whatever happened.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `server`, waits until it accepts connections, runs wrk against
 /// it, reads its peak RSS, stops it.
 fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) -> anyhow::Result<Run> {
-    let mut child = Server(server.spawn().context("cannot start the server")?);
-    let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        if let Some(status) = child.0.try_wait()? {
-            bail!("the server exited at start ({status})");
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("the server did not listen on {addr} within 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut child = Server::start(&mut server, addr, Duration::from_secs(30))?;
     let cpu_before = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
     let output = Command::new(load.wrk)
         .arg(format!("-t{}", args.threads))
@@ -319,12 +272,7 @@ fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) 
     }
     let cpu_after = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
     let peak_rss_kib = peak_rss_kib(child.0.id()).context("cannot read the server's peak RSS")?;
-    // Ctrl-C: the receiver finishes the requests in flight and exits.
-    let _ = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.0.try_wait()?.is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    child.interrupt(Duration::from_secs(10))?;
     let mut run = parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
     run.peak_rss_kib = peak_rss_kib;
     run.cpu_seconds = cpu_after - cpu_before;

@@ -3,7 +3,11 @@
 //! for a status event, the message's compare-and-set; and the same for the
 //! events of a quarantined request replayed later. Every statement is
 //! prepared once per connection (`prepare_cached`) and run with plain
-//! parameters: re-preparing costs more than running.
+//! parameters: re-preparing costs more than running. No statement has a
+//! `RETURNING` clause: SQLite gathers its rows in a temporary B-tree that it
+//! opens and closes on every execution, which cost more than the insert
+//! itself; an insert's id is the connection's last rowid instead, and a row
+//! skipped by `ON CONFLICT DO NOTHING` is one that changed nothing.
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, StatusEvent};
@@ -12,38 +16,53 @@ use crate::contract::{Ingest, IngestOutcome, Parsed, RawRequest};
 
 const INSERT_RAW_REQUEST: &str = "
     INSERT INTO raw_requests (provider, method, path, query, content_type, body, received_at, quarantine_error)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-    RETURNING id";
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 const INSERT_STATUS_EVENT: &str = "
     INSERT INTO status_events (provider, message_id, dedup_key, status, raw_status, raw_code, description,
                                occurred_at, received_at, channel, client_message_id, raw_request_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-    ON CONFLICT (provider, dedup_key) DO NOTHING
-    RETURNING id";
+    ON CONFLICT (provider, dedup_key) DO NOTHING";
+
+/// Before the compare-and-set, whether the new event (status ?3, precedence
+/// key ?4) will move the message to another status: NULL when there is no
+/// message yet, else true or false.
+const MOVES_STATUS: &str = "
+    SELECT status <> ?3 AND ?4 > status_key FROM messages WHERE provider = ?1 AND message_id = ?2";
 
 /// The compare-and-set that moves a message's status, run after its new
 /// event is inserted. The status becomes the event's only if the event's
 /// precedence key is greater. The keys compare bytewise (SQLite's BINARY
 /// collation; PostgreSQL needs `COLLATE "C"` on `status_key`).
+///
+/// `status_at` is the earliest provider time among the stored events
+/// carrying the message's status. A new message has one event: its time
+/// (?8). An event of the status the message has already can only make it
+/// earlier (`MIN` of two, either of them NULL). An event that moves the
+/// message to another status leaves it to [`SET_STATUS_AT`], run only then.
+/// Status and `status_at` are both functions of the set of stored events,
+/// so the result does not depend on arrival order.
 const UPSERT_MESSAGE: &str = r#"
-    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
     ON CONFLICT (provider, message_id) DO UPDATE SET
         status = CASE WHEN excluded.status_key > messages.status_key
                       THEN excluded.status ELSE messages.status END,
         status_key = CASE WHEN excluded.status_key > messages.status_key
                           THEN excluded.status_key ELSE messages.status_key END,
+        status_at = CASE WHEN excluded.status = messages.status
+                         THEN COALESCE(MIN(messages.status_at, excluded.status_at),
+                                       messages.status_at, excluded.status_at)
+                         ELSE messages.status_at END,
         client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
         "to" = COALESCE(messages."to", excluded."to"),
         "from" = COALESCE(messages."from", excluded."from")"#;
 
-/// Then `status_at` is recomputed as the earliest provider time among the
-/// stored events carrying the resulting status. Status and `status_at` are
-/// both functions of the set of stored events, so the result does not
-/// depend on arrival order. (A separate statement: with the subquery inside
-/// the upsert, SQLite re-prepared the upsert on every execution, which cost
-/// more than the rest of an ingest.)
+/// After an event moved the message to another status: `status_at`
+/// recomputed over the stored events of that status. (A separate
+/// statement, run only then: with the subquery inside the upsert, SQLite
+/// re-prepared the upsert on every execution, which cost more than the rest
+/// of an ingest.)
 const SET_STATUS_AT: &str = "
     UPDATE messages SET status_at =
         (SELECT MIN(e.occurred_at) FROM status_events e
@@ -55,8 +74,7 @@ const INSERT_INBOUND: &str = r#"
     INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
                                   occurred_at, received_at, payload, raw_request_id)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-    ON CONFLICT (provider, message_id) DO NOTHING
-    RETURNING id"#;
+    ON CONFLICT (provider, message_id) DO NOTHING"#;
 
 const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
 const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
@@ -146,19 +164,24 @@ fn resolve_in_tx(
 }
 
 fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
-    tx.prepare_cached(INSERT_RAW_REQUEST)?.query_row(
-        params![
-            raw.provider.as_str(),
-            raw.method,
-            raw.path,
-            raw.query,
-            raw.content_type,
-            raw.body,
-            raw.received_at,
-            quarantine_error,
-        ],
-        |row| row.get(0),
-    )
+    tx.prepare_cached(INSERT_RAW_REQUEST)?.execute(params![
+        raw.provider.as_str(),
+        raw.method,
+        raw.path,
+        raw.query,
+        raw.content_type,
+        raw.body,
+        raw.received_at,
+        quarantine_error,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Runs an `INSERT ... ON CONFLICT DO NOTHING` prepared once: the new row's
+/// id, or `None` when the row was there already (nothing inserted).
+fn insert_if_new(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Option<i64>> {
+    let inserted = tx.prepare_cached(sql)?.execute(params)?;
+    Ok((inserted > 0).then(|| tx.last_insert_rowid()))
 }
 
 /// Returns whether the event was new (false: a duplicate, nothing changed).
@@ -170,30 +193,33 @@ fn insert_status_event(
 ) -> rusqlite::Result<bool> {
     let provider = event.provider.as_str();
     let status = event.status.as_str();
-    let id: Option<i64> = tx
-        .prepare_cached(INSERT_STATUS_EVENT)?
-        .query_row(
-            params![
-                provider,
-                event.message_id,
-                event.dedup_key,
-                status,
-                event.raw_status,
-                event.raw_code,
-                event.description,
-                event.occurred_at,
-                received_at,
-                event.channel,
-                event.client_message_id,
-                raw_request_id,
-            ],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let id = insert_if_new(
+        tx,
+        INSERT_STATUS_EVENT,
+        params![
+            provider,
+            event.message_id,
+            event.dedup_key,
+            status,
+            event.raw_status,
+            event.raw_code,
+            event.description,
+            event.occurred_at,
+            received_at,
+            event.channel,
+            event.client_message_id,
+            raw_request_id,
+        ],
+    )?;
     let Some(id) = id else {
         return Ok(false);
     };
     tx.prepare_cached(INSERT_FEED_STATUS)?.execute([id])?;
+    let key = event.status.precedence_key(event.occurred_at);
+    let moves_status: Option<bool> = tx
+        .prepare_cached(MOVES_STATUS)?
+        .query_row(params![provider, event.message_id, status, key], |row| row.get(0))
+        .optional()?;
     tx.prepare_cached(UPSERT_MESSAGE)?.execute(params![
         provider,
         event.message_id,
@@ -201,10 +227,13 @@ fn insert_status_event(
         event.to,
         event.from,
         status,
-        event.status.precedence_key(event.occurred_at),
+        key,
+        event.occurred_at,
     ])?;
-    tx.prepare_cached(SET_STATUS_AT)?
-        .execute(params![provider, event.message_id])?;
+    if moves_status == Some(true) {
+        tx.prepare_cached(SET_STATUS_AT)?
+            .execute(params![provider, event.message_id])?;
+    }
     Ok(true)
 }
 
@@ -215,26 +244,24 @@ fn insert_inbound(
     received_at: i64,
     raw_request_id: i64,
 ) -> rusqlite::Result<bool> {
-    let id: Option<i64> = tx
-        .prepare_cached(INSERT_INBOUND)?
-        .query_row(
-            params![
-                message.provider.as_str(),
-                message.message_id,
-                message.related_message_id,
-                message.from,
-                message.to,
-                message.channel,
-                message.kind.as_str(),
-                message.text,
-                message.occurred_at,
-                received_at,
-                message.payload.to_string(),
-                raw_request_id,
-            ],
-            |row| row.get(0),
-        )
-        .optional()?;
+    let id = insert_if_new(
+        tx,
+        INSERT_INBOUND,
+        params![
+            message.provider.as_str(),
+            message.message_id,
+            message.related_message_id,
+            message.from,
+            message.to,
+            message.channel,
+            message.kind.as_str(),
+            message.text,
+            message.occurred_at,
+            received_at,
+            message.payload.to_string(),
+            raw_request_id,
+        ],
+    )?;
     let Some(id) = id else {
         return Ok(false);
     };
@@ -258,15 +285,20 @@ mod tests {
         let mut conn = Connection::open(&path).unwrap();
         configure_writer(&conn, false).unwrap();
         migrate(&mut conn).unwrap();
+        // Two events a message: the first creates it, the second moves its status.
         for i in 0..20 {
             let tx = conn.transaction().unwrap();
             let event = StatusEvent {
                 provider: Provider::Smarthive,
-                message_id: format!("m{i}"),
+                message_id: format!("m{}", i / 2),
                 client_message_id: None,
                 to: None,
                 from: None,
-                status: Status::Delivered,
+                status: if i % 2 == 0 {
+                    Status::Accepted
+                } else {
+                    Status::Delivered
+                },
                 raw_status: Some("D".into()),
                 raw_code: None,
                 description: None,
@@ -292,15 +324,16 @@ mod tests {
             ingest_in_tx(&tx, &ingest).unwrap();
             tx.commit().unwrap();
         }
-        for (name, sql) in [
-            ("raw", INSERT_RAW_REQUEST),
-            ("status", INSERT_STATUS_EVENT),
-            ("feed", INSERT_FEED_STATUS),
-            ("upsert", UPSERT_MESSAGE),
-            ("status_at", SET_STATUS_AT),
+        for (name, sql, runs) in [
+            ("raw", INSERT_RAW_REQUEST, 20),
+            ("status", INSERT_STATUS_EVENT, 20),
+            ("feed", INSERT_FEED_STATUS, 20),
+            ("moves", MOVES_STATUS, 20),
+            ("upsert", UPSERT_MESSAGE, 20),
+            ("status_at", SET_STATUS_AT, 10),
         ] {
             let stmt = conn.prepare_cached(sql).unwrap();
-            assert_eq!(stmt.get_status(StatementStatus::Run), 20, "{name}");
+            assert_eq!(stmt.get_status(StatementStatus::Run), runs, "{name}");
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{name} is re-prepared");
         }
     }
