@@ -21,6 +21,7 @@ use smsgate_send::Failure;
 use smsgate_send::retry::RetryPolicy;
 use smsgate_store::outbox::{AttemptEnd, ClaimedOutbound, OutboxState, Settle};
 
+use crate::clock::millis;
 use crate::config::{OnUncertain, ProviderConfig, RouteConfig};
 
 /// What one request to a provider came to.
@@ -39,10 +40,6 @@ pub enum Answer {
 
 /// The longest wait between attempts, `Retry-After` included.
 const MAX_DELAY: Duration = Duration::from_secs(60);
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
 
 /// The attempt's end and the message's next step after attempt `number`
 /// of `message` through `provider` answered `answer` at `now`.

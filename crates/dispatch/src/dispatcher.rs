@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use smsgate_send::gateway::GatewayConfig;
 use smsgate_send::{Failure, Gateway, Outcome, Outgoing, Route as Api};
@@ -22,7 +22,8 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::breaker::{Admission, Breakers};
-use crate::config::{ProviderConfig, RouteConfig, SendingConfig};
+use crate::clock::{millis, now_ms};
+use crate::config::{ProviderConfig, SendingConfig};
 use crate::decide::{self, Answer};
 use crate::intake::OPTED_OUT;
 use crate::pace::Pacing;
@@ -80,16 +81,6 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     breakers: Arc<Breakers>,
     pacing: Pacing,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl Dispatcher {
@@ -237,7 +228,9 @@ impl Dispatcher {
             let settle = decide::after_interrupted(&message, route, now);
             return self.settle(&message, None, settle).await;
         }
-        let index = match self.first_admitted(route, &message) {
+        // The message's order of the route's providers, drawn once.
+        let order = route.order(&message.id);
+        let index = match self.first_admitted(&order, &message) {
             Ok(index) => index,
             Err(wait) => {
                 // Every provider left is open: wait for the first probe.
@@ -255,8 +248,7 @@ impl Dispatcher {
             message.provider_index = index;
             message.tries = 0;
         }
-        let provider = route
-            .order(&message.id)
+        let provider = order
             .get(index as usize)
             .and_then(|name| self.config.providers.get(*name));
         let Some(provider) = provider else {
@@ -337,13 +329,12 @@ impl Dispatcher {
         }
     }
 
-    /// The index (in the message's order of the route) of the first
+    /// The index (in `order`, the message's order of its route) of the first
     /// provider, from the message's current one, whose breaker lets a
     /// request through; else how long until one may.
-    fn first_admitted(&self, route: &RouteConfig, message: &ClaimedOutbound) -> Result<u32, Duration> {
+    fn first_admitted(&self, order: &[&str], message: &ClaimedOutbound) -> Result<u32, Duration> {
         let now = Instant::now();
         let mut earliest: Option<Instant> = None;
-        let order = route.order(&message.id);
         for (index, name) in order.iter().enumerate().skip(message.provider_index as usize) {
             match self.breakers.admit(name, now) {
                 Admission::Send | Admission::Probe => return Ok(u32::try_from(index).unwrap_or(u32::MAX)),

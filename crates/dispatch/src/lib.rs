@@ -25,6 +25,7 @@
 //! its provider messages) is the store's.
 
 pub mod breaker;
+mod clock;
 pub mod config;
 pub mod decide;
 pub mod dispatcher;

@@ -13,8 +13,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use crate::clock::now_ms;
 use crate::config::SendingConfig;
 
 #[derive(Debug)]
@@ -87,7 +88,7 @@ impl Pacing {
         if let Some(pace) = self.providers.lock().expect("no panic while pacing").get_mut(provider)
             && let Some(rate) = pace.rate
         {
-            let from_now = at as f64 + f64::from(segments.max(1)) * 1000.0 / (rate / replicas);
+            let from_now = at as f64 + turn_ms(segments, rate, replicas);
             pace.next_free = pace.next_free.max(from_now);
         }
     }
@@ -109,7 +110,7 @@ impl Pacing {
             return Err(wait);
         }
         if let Some(rate) = pace.rate {
-            pace.next_free = start + f64::from(segments.max(1)) * 1000.0 / (rate / replicas);
+            pace.next_free = start + turn_ms(segments, rate, replicas);
         }
         Ok(wait)
     }
@@ -144,10 +145,10 @@ impl Pacing {
     }
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+/// How long a message of `segments` holds a provider paced at `rate`
+/// segments a second shared by `replicas`, in milliseconds.
+fn turn_ms(segments: u32, rate: f64, replicas: f64) -> f64 {
+    f64::from(segments.max(1)) * 1000.0 / (rate / replicas)
 }
 
 #[cfg(test)]

@@ -144,7 +144,8 @@ pub(crate) fn unavailable(error: &dyn std::fmt::Display) -> HttpError {
         .expect("a valid header")
 }
 
-fn now_millis() -> i64 {
+/// Now, in milliseconds since the epoch.
+pub(crate) fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

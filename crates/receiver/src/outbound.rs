@@ -3,14 +3,12 @@
 //! answered `202` only once it is on disk; then the dispatcher is woken.
 //! Without configured routes, sending answers 503 saying how to configure it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use dropshot::{ClientErrorStatusCode, HttpError, HttpResponseAccepted, HttpResponseOk, RequestContext};
 use smsgate_normalize::views::{OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView, ProvidersPage};
 use smsgate_store::outbox::Enqueued;
 
 use crate::context::ReceiverContext;
-use crate::ingest::unavailable;
+use crate::ingest::{now_millis, unavailable};
 
 /// 503, with a message the caller sees (dropshot shows 5xx messages only
 /// in its logs by default).
@@ -140,10 +138,4 @@ pub(crate) async fn list(
     limit: usize,
 ) -> Result<OutboundPage, smsgate_store::StoreError> {
     rqctx.context().store.outbound_page(after, limit).await
-}
-
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
