@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use smsgate_normalize::opt_out::{self, Request};
 use smsgate_normalize::views::OptOutView;
 
+use crate::rows::Columns;
+
 /// The words, as SQL spells a list of them.
 macro_rules! words {
     () => {
@@ -53,6 +55,31 @@ impl Change {
     fn supersedes(&self, other: &Change) -> bool {
         (self.at, self.source == "api") > (other.at, other.source == "api")
     }
+}
+
+/// The inbound columns both backends select, in this order.
+pub(crate) const INBOUND_COLUMNS: &str = r#""from", text, received_at, provider"#;
+
+/// The API change columns both backends select, in this order.
+pub(crate) const API_CHANGES: &str = "SELECT number, opted_out, at, source FROM opt_out_changes";
+
+/// The change an inbound row ([`INBOUND_COLUMNS`]) makes, if it makes one.
+pub(crate) fn inbound_change<R: Columns>(row: &R) -> Result<Option<Change>, R::Error> {
+    let (from, text) = (row.opt_text(0)?, row.opt_text(1)?);
+    let (received_at, provider) = (row.int(2)?, row.text(3)?);
+    Ok(from
+        .zip(text)
+        .and_then(|(from, text)| Change::from_inbound(&from, &text, received_at, &provider)))
+}
+
+/// A change made through the API, as [`API_CHANGES`] reads it.
+pub(crate) fn stored_api_change<R: Columns>(row: &R) -> Result<Change, R::Error> {
+    Ok(Change {
+        number: row.text(0)?,
+        opted_out: row.flag(1)?,
+        at: row.int(2)?,
+        source: row.text(3)?,
+    })
 }
 
 /// A change made through the API.

@@ -6,7 +6,7 @@
 use smsgate_normalize::views::{AttemptView, OutboundEventView, OutboundView};
 use smsgate_normalize::{AttemptOutcome, OutboundStatus, Provider, Status};
 
-use crate::outbox::{ClaimedAttempt, OutboxState};
+use crate::outbox::{AttemptRef, ClaimedAttempt, ClaimedOutbound, OutboxState};
 use crate::rows::Columns;
 
 /// The pieces of an outbound message's view, read in one snapshot.
@@ -47,12 +47,48 @@ pub(crate) fn outbound_head<R: Columns>(row: &R) -> Result<OutboundHead, R::Erro
         text: row.text(4)?,
         reference: row.opt_text(5)?,
         route: row.text(6)?,
-        segments: u32::try_from(row.int(7)?).map_err(|e| row.unexpected(7, e.into()))?,
+        segments: counter(row, 7)?,
         state: OutboxState::parse(&state)
             .ok_or_else(|| row.unexpected(8, format!("unexpected state `{state}`").into()))?,
         error: row.opt_text(9)?,
         created_at: row.int(10)?,
         state_at: row.int(11)?,
+    })
+}
+
+/// A stored counter (`segments`, attempt numbers, provider positions) as
+/// the outbox types hold it.
+fn counter<R: Columns>(row: &R, idx: usize) -> Result<u32, R::Error> {
+    u32::try_from(row.int(idx)?).map_err(|e| row.unexpected(idx, e.into()))
+}
+
+/// What a claim returns of each message, in this order (its attempts are
+/// read after).
+pub(crate) const CLAIMED_COLUMNS: &str = r#"id, "to", "from", text, route, provider_index, tries, segments"#;
+
+/// A claimed message ([`CLAIMED_COLUMNS`]), without its attempts yet.
+pub(crate) fn claimed_outbound<R: Columns>(row: &R) -> Result<ClaimedOutbound, R::Error> {
+    Ok(ClaimedOutbound {
+        id: row.text(0)?,
+        to: row.text(1)?,
+        from: row.opt_text(2)?,
+        text: row.text(3)?,
+        route: row.text(4)?,
+        provider_index: counter(row, 5)?,
+        tries: counter(row, 6)?,
+        segments: counter(row, 7)?,
+        attempts: Vec::new(),
+    })
+}
+
+/// The attempt a provider message came from: `o.id, o.route, a.number,
+/// a.provider`.
+pub(crate) fn attempt_ref<R: Columns>(row: &R) -> Result<AttemptRef, R::Error> {
+    Ok(AttemptRef {
+        id: row.text(0)?,
+        route: row.text(1)?,
+        number: counter(row, 2)?,
+        provider: row.text(3)?,
     })
 }
 
@@ -76,7 +112,7 @@ pub(crate) fn attempt_row<R: Columns>(row: &R) -> Result<AttemptRow, R::Error> {
     let provider_id = row.text(3)?;
     let outcome = row.text(6)?;
     Ok(AttemptRow {
-        number: u32::try_from(row.int(0)?).map_err(|e| row.unexpected(0, e.into()))?,
+        number: counter(row, 0)?,
         provider: row.text(1)?,
         api: row.text(2)?,
         provider_id: Provider::parse(&provider_id)

@@ -25,6 +25,8 @@ pub(crate) trait Columns {
     fn text(&self, idx: usize) -> Result<String, Self::Error>;
     fn opt_text(&self, idx: usize) -> Result<Option<String>, Self::Error>;
     fn bytes(&self, idx: usize) -> Result<Vec<u8>, Self::Error>;
+    /// A yes/no column (SQLite's 0/1 integer, PostgreSQL's BOOLEAN).
+    fn flag(&self, idx: usize) -> Result<bool, Self::Error>;
     /// The error for column `idx` holding a value this store never writes.
     fn unexpected(&self, idx: usize, problem: Box<dyn std::error::Error + Send + Sync>) -> Self::Error;
 }

@@ -3,30 +3,12 @@
 
 use deadpool_postgres::Pool;
 use smsgate_normalize::views::OptOutView;
-use tokio_postgres::Row;
 
-use super::errors::{get, pg_error, pool_error};
+use super::errors::{pg_error, pool_error};
 use crate::contract::StoreError;
-use crate::opt_outs::{Change, POSTGRES_WORDS, opted_out, spellings};
-
-fn inbound_change(row: &Row) -> Result<Option<Change>, StoreError> {
-    let (from, text): (Option<String>, Option<String>) = (get(row, 0)?, get(row, 1)?);
-    let (received_at, provider): (i64, String) = (get(row, 2)?, get(row, 3)?);
-    Ok(from
-        .zip(text)
-        .and_then(|(from, text)| Change::from_inbound(&from, &text, received_at, &provider)))
-}
-
-fn api_change(row: &Row) -> Result<Change, StoreError> {
-    Ok(Change {
-        number: get(row, 0)?,
-        opted_out: get(row, 1)?,
-        at: get(row, 2)?,
-        source: get(row, 3)?,
-    })
-}
-
-const API_CHANGES: &str = "SELECT number, opted_out, at, source FROM opt_out_changes";
+use crate::opt_outs::{
+    API_CHANGES, Change, INBOUND_COLUMNS, POSTGRES_WORDS, inbound_change, opted_out, spellings, stored_api_change,
+};
 
 pub(super) async fn opt_out(pool: &Pool, number: &str) -> Result<Option<OptOutView>, StoreError> {
     let client = pool.get().await.map_err(pool_error)?;
@@ -34,7 +16,7 @@ pub(super) async fn opt_out(pool: &Pool, number: &str) -> Result<Option<OptOutVi
     let inbound = client
         .query_opt(
             &format!(
-                r#"SELECT "from", text, received_at, provider FROM inbound_messages
+                r#"SELECT {INBOUND_COLUMNS} FROM inbound_messages
                    WHERE "from" IN ($1, $2) AND {POSTGRES_WORDS} ORDER BY received_at DESC, id DESC LIMIT 1"#
             ),
             &[&plus, &bare],
@@ -53,7 +35,7 @@ pub(super) async fn opt_out(pool: &Pool, number: &str) -> Result<Option<OptOutVi
         changes.extend(inbound_change(&row)?);
     }
     if let Some(row) = api {
-        changes.push(api_change(&row)?);
+        changes.push(stored_api_change(&row)?);
     }
     Ok(opted_out(changes).into_iter().next())
 }
@@ -62,7 +44,7 @@ pub(super) async fn opt_outs(pool: &Pool) -> Result<Vec<OptOutView>, StoreError>
     let client = pool.get().await.map_err(pool_error)?;
     let inbound = client
         .query(
-            &format!(r#"SELECT "from", text, received_at, provider FROM inbound_messages WHERE {POSTGRES_WORDS}"#),
+            &format!(r#"SELECT {INBOUND_COLUMNS} FROM inbound_messages WHERE {POSTGRES_WORDS}"#),
             &[],
         )
         .await
@@ -73,7 +55,7 @@ pub(super) async fn opt_outs(pool: &Pool) -> Result<Vec<OptOutView>, StoreError>
         changes.extend(inbound_change(row)?);
     }
     for row in &api {
-        changes.push(api_change(row)?);
+        changes.push(stored_api_change(row)?);
     }
     Ok(opted_out(changes))
 }

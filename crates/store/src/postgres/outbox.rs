@@ -18,8 +18,8 @@ use crate::outbox::{
     Settle,
 };
 use crate::outbox_view::{
-    ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
-    linked_message, outbound_head, sort_events,
+    ATTEMPT_COLUMNS, AttemptRow, CLAIMED_COLUMNS, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows,
+    attempt_ref, attempt_row, claimed_outbound, linked_message, outbound_head, sort_events,
 };
 use crate::page::sql_limit;
 use crate::rows;
@@ -84,32 +84,28 @@ pub(super) async fn claim(pool: &Pool, claim: &Claim) -> Result<Vec<ClaimedOutbo
     let tx = client.transaction().await.map_err(pg_error)?;
     let rows = tx
         .query(
-            r#"UPDATE outbound SET claimed_by = $1, lease_until = $2
+            &format!(
+                r#"UPDATE outbound SET claimed_by = $1, lease_until = $2
                WHERE seq IN (SELECT seq FROM outbound
                              WHERE state = 'queued' AND due_at <= $3
                                AND (lease_until IS NULL OR lease_until < $3)
                              ORDER BY due_at LIMIT $4
                              FOR UPDATE SKIP LOCKED)
-               RETURNING id, "to", "from", text, route, provider_index, tries, segments"#,
+               RETURNING {CLAIMED_COLUMNS}"#
+            ),
             &[&claim.owner, &claim.lease_until(), &claim.now, &sql_limit(claim.limit)],
         )
         .await
         .map_err(pg_error)?;
     let mut claimed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: String = get(&row, 0)?;
-        let attempts = attempts(&tx, &id).await?.iter().map(AttemptRow::claimed).collect();
-        claimed.push(ClaimedOutbound {
-            id,
-            to: get(&row, 1)?,
-            from: get(&row, 2)?,
-            text: get(&row, 3)?,
-            route: get(&row, 4)?,
-            provider_index: small(get(&row, 5)?)?,
-            tries: small(get(&row, 6)?)?,
-            segments: small(get(&row, 7)?)?,
-            attempts,
-        });
+    for row in &rows {
+        let mut message = claimed_outbound(row)?;
+        message.attempts = attempts(&tx, &message.id)
+            .await?
+            .iter()
+            .map(AttemptRow::claimed)
+            .collect();
+        claimed.push(message);
     }
     tx.commit().await.map_err(pg_error)?;
     Ok(claimed)
@@ -234,15 +230,7 @@ pub(super) async fn attempt_of(
         )
         .await
         .map_err(pg_error)?;
-    row.map(|row| {
-        Ok(AttemptRef {
-            id: get(&row, 0)?,
-            route: get(&row, 1)?,
-            number: small(get(&row, 2)?)?,
-            provider: get(&row, 3)?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(attempt_ref).transpose()
 }
 
 pub(super) async fn reroute(

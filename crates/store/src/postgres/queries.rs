@@ -36,6 +36,10 @@ impl Columns for Row {
         get(self, idx)
     }
 
+    fn flag(&self, idx: usize) -> Result<bool, StoreError> {
+        get(self, idx)
+    }
+
     fn unexpected(&self, idx: usize, problem: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
         StoreError::Other(format!("{problem} in column {idx}"))
     }

@@ -13,8 +13,8 @@ use crate::outbox::{
     Settle,
 };
 use crate::outbox_view::{
-    ATTEMPT_COLUMNS, AttemptRow, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows, attempt_row,
-    linked_message, outbound_head, sort_events,
+    ATTEMPT_COLUMNS, AttemptRow, CLAIMED_COLUMNS, EVENT_COLUMNS, HEAD_COLUMNS, LinkedEvent, OutboundHead, OutboundRows,
+    attempt_ref, attempt_row, claimed_outbound, linked_message, outbound_head, sort_events,
 };
 use crate::page::sql_limit;
 use crate::rows;
@@ -65,29 +65,17 @@ pub(super) fn enqueue_in_tx(tx: &Connection, message: &NewOutbound) -> rusqlite:
 pub(super) fn claim(conn: &mut Connection, claim: &Claim) -> rusqlite::Result<Vec<ClaimedOutbound>> {
     let tx = conn.transaction()?;
     let mut claimed: Vec<ClaimedOutbound> = tx
-        .prepare_cached(
+        .prepare_cached(&format!(
             r#"UPDATE outbound SET claimed_by = ?1, lease_until = ?2
                WHERE seq IN (SELECT seq FROM outbound
                              WHERE state = 'queued' AND due_at <= ?3
                                AND (lease_until IS NULL OR lease_until < ?3)
                              ORDER BY due_at LIMIT ?4)
-               RETURNING id, "to", "from", text, route, provider_index, tries, segments"#,
-        )?
+               RETURNING {CLAIMED_COLUMNS}"#
+        ))?
         .query_map(
             params![claim.owner, claim.lease_until(), claim.now, sql_limit(claim.limit)],
-            |row| {
-                Ok(ClaimedOutbound {
-                    id: row.get(0)?,
-                    to: row.get(1)?,
-                    from: row.get(2)?,
-                    text: row.get(3)?,
-                    route: row.get(4)?,
-                    provider_index: row.get(5)?,
-                    tries: row.get(6)?,
-                    segments: row.get(7)?,
-                    attempts: Vec::new(),
-                })
-            },
+            |row| claimed_outbound(row),
         )?
         .collect::<rusqlite::Result<_>>()?;
     for message in &mut claimed {
@@ -199,12 +187,7 @@ pub(super) fn attempt_of(
          LIMIT 1",
     )?
     .query_row(params![provider.as_str(), message_id, client_message_id], |row| {
-        Ok(AttemptRef {
-            id: row.get(0)?,
-            route: row.get(1)?,
-            number: row.get(2)?,
-            provider: row.get(3)?,
-        })
+        attempt_ref(row)
     })
     .optional()
 }

@@ -35,6 +35,10 @@ impl Columns for Row<'_> {
         self.get(idx)
     }
 
+    fn flag(&self, idx: usize) -> rusqlite::Result<bool> {
+        self.get(idx)
+    }
+
     fn unexpected(&self, idx: usize, problem: Box<dyn std::error::Error + Send + Sync>) -> rusqlite::Error {
         rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, problem)
     }
