@@ -39,7 +39,8 @@ pub struct Args {
     /// Chance, from 0 to 1, that a send request is answered 503 (Clickatell error 19, "please retry").
     #[arg(long, env = "SMSGATE_SIMULATOR_FAIL_RATE", value_name = "F", default_value = "0", value_parser = rate)]
     fail_rate: f64,
-    /// At most N SMS segments a second: above it, send requests get 429 (e.g. --throttle 20)
+    /// At most N SMS segments a second, with a burst of one second's worth (a token
+    /// bucket): above it, send requests get 429 (e.g. --throttle 20)
     #[arg(long, value_name = "N", value_parser = positive)]
     throttle: Option<f64>,
     /// Messages to numbers with this prefix always end undelivered (repeatable, e.g. --undeliverable +2783)

@@ -7,10 +7,19 @@
 //! ClearLine documents no error body: the simulator answers
 //! `{"succeed": false, "error": "..."}`, its `SendSmsResponse` with the
 //! reason in a field the generated client keeps in `extra`.
+//!
+//! A throttled send (429) is the exception: it carries `Retry-After`, and
+//! dropshot's typed errors carry no headers, so a send endpoint answers
+//! [`OrThrottled`], its success or a 429 built here with the header.
 
 use std::fmt;
+use std::time::Duration;
 
-use dropshot::{ErrorStatusCode, HttpError, HttpResponseError};
+use dropshot::{
+    ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse, HttpResponseAccepted, HttpResponseError,
+    HttpResponseOk,
+};
+use http::{HeaderValue, Response, StatusCode, header};
 use schemars::JsonSchema;
 use serde::Serialize;
 use smsgate::clearline::sms_api::types::SendSmsResponse;
@@ -56,6 +65,49 @@ impl<B: Serialize> fmt::Display for ProviderError<B> {
 impl<B: ErrorBody + Serialize + JsonSchema + Send + Sync + 'static> HttpResponseError for ProviderError<B> {
     fn status_code(&self) -> ErrorStatusCode {
         self.status
+    }
+}
+
+/// A send endpoint's answer: its success `R`, or a 429 with the provider's
+/// error body `B` and `Retry-After`. The OpenAPI document shows the
+/// success (the 429 is among the provider's errors).
+pub enum OrThrottled<R, B> {
+    Answer(R),
+    Throttled { body: B, retry_after: Duration },
+}
+
+/// A Clickatell send's answer.
+pub type ClickatellAnswer<T> = OrThrottled<HttpResponseAccepted<T>, SendMessagesListResponse>;
+/// A ClearLine send's answer.
+pub type ClearLineAnswer = OrThrottled<HttpResponseOk<SendSmsResponse>, SendSmsResponse>;
+
+impl<R: HttpResponse, B: Serialize> HttpResponse for OrThrottled<R, B> {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        match self {
+            OrThrottled::Answer(answer) => answer.to_result(),
+            OrThrottled::Throttled { body, retry_after } => {
+                let body = serde_json::to_vec(&body).map_err(|e| HttpError::for_internal_error(e.to_string()))?;
+                // Whole seconds, rounded up: never sooner than the provider takes it.
+                let seconds = retry_after.as_millis().div_ceil(1000).max(1);
+                Response::builder()
+                    .status(StatusCode::TOO_MANY_REQUESTS)
+                    .header(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .header(header::RETRY_AFTER, seconds.to_string())
+                    .body(Body::from(body))
+                    .map_err(|e| HttpError::for_internal_error(e.to_string()))
+            }
+        }
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        R::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match self {
+            OrThrottled::Answer(answer) => answer.status_code(),
+            OrThrottled::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        }
     }
 }
 

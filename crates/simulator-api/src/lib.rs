@@ -20,15 +20,15 @@ pub mod control;
 pub mod errors;
 pub mod openapi;
 
-use dropshot::{HttpError, HttpResponseAccepted, HttpResponseOk, RequestContext, TypedBody};
+use dropshot::{HttpError, HttpResponseOk, RequestContext, TypedBody};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use smsgate::clearline::sms_api::types::{SendSmsRequest, SendSmsResponse};
+use smsgate::clearline::sms_api::types::SendSmsRequest;
 use smsgate::clickatell::sms_api::types::{SendBulkMessageRequest, SendMessageRequest, SendMessagesListResponse};
 pub use smsgate_http_server::extractors::{RawBody, RawQuery};
 
 use crate::control::{ControlOutcome, InboundRequest, MessagesView, OutageRequest, OutageView, SmartHiveReportRequest};
-use crate::errors::{ClearLineError, ClickatellError};
+use crate::errors::{ClearLineAnswer, ClearLineError, ClickatellAnswer, ClickatellError};
 
 /// Tags that say whose API an endpoint plays.
 pub mod tags {
@@ -81,28 +81,28 @@ pub trait SimulatorApi {
     async fn clickatell_send(
         rqctx: RequestContext<Self::Context>,
         body: RawBody<SendMessageRequest>,
-    ) -> Result<HttpResponseAccepted<SendMessagesListResponse>, ClickatellError>;
+    ) -> Result<ClickatellAnswer<SendMessagesListResponse>, ClickatellError>;
 
     /// Clickatell: send many messages; one result list per message.
     #[endpoint { method = POST, path = "/messages/rest/bulk", operation_id = "sendBulkMessageREST", tags = ["clickatell"] }]
     async fn clickatell_send_bulk(
         rqctx: RequestContext<Self::Context>,
         body: RawBody<SendBulkMessageRequest>,
-    ) -> Result<HttpResponseAccepted<Vec<SendMessagesListResponse>>, ClickatellError>;
+    ) -> Result<ClickatellAnswer<Vec<SendMessagesListResponse>>, ClickatellError>;
 
     /// Clickatell: send one message over HTTP GET, the key in `apiKey`.
     #[endpoint { method = GET, path = "/messages/http/send", operation_id = "sendMessageHTTP", tags = ["clickatell"] }]
     async fn clickatell_send_http(
         rqctx: RequestContext<Self::Context>,
         query: RawQuery<HttpSendParams>,
-    ) -> Result<HttpResponseAccepted<SendMessagesListResponse>, ClickatellError>;
+    ) -> Result<ClickatellAnswer<SendMessagesListResponse>, ClickatellError>;
 
     /// ClearLine: send one SMS; its status goes to the request's `callbackUrl`.
     #[endpoint { method = POST, path = "/MessageSender/sms", operation_id = "sendSms", tags = ["clearline"] }]
     async fn clearline_send(
         rqctx: RequestContext<Self::Context>,
         body: RawBody<SendSmsRequest>,
-    ) -> Result<HttpResponseOk<SendSmsResponse>, ClearLineError>;
+    ) -> Result<ClearLineAnswer, ClearLineError>;
 
     /// Sends an inbound message (MO) of any type to the receiver.
     #[endpoint { method = POST, path = "/simulator/inbound", operation_id = "sendInbound", tags = ["control"] }]

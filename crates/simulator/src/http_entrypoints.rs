@@ -14,7 +14,10 @@ use smsgate::clickatell::sms_api::types::{
 use smsgate_simulator_api::control::{
     ControlOutcome, InboundRequest, InboundType, MessagesView, OutageRequest, OutageView, SmartHiveReportRequest,
 };
-use smsgate_simulator_api::errors::{ClearLineError, ClickatellCode, ClickatellError, ProviderError, clearline_error};
+use smsgate_simulator_api::errors::{
+    ClearLineAnswer, ClearLineError, ClickatellAnswer, ClickatellCode, ClickatellError, ErrorBody, OrThrottled,
+    ProviderError, clearline_error,
+};
 use smsgate_simulator_api::{HttpSendParams, RawBody, RawQuery, SimulatorApi};
 
 use crate::context::{BODY_LIMIT, Shared, Simulator, now_ms};
@@ -34,6 +37,9 @@ const SEND_SMS: &str = "sendSms";
 fn header<'a>(rqctx: &'a RequestContext<Simulator>, name: &str) -> Option<&'a str> {
     rqctx.request.headers().get(name).and_then(|value| value.to_str().ok())
 }
+
+/// Why a throttled send is refused, in either provider's body.
+const THROTTLED: &str = "simulated throttling (--throttle): too many segments a second";
 
 /// The body as JSON, or why it is not.
 async fn read_json(body: dropshot::Body) -> Result<Value, String> {
@@ -55,20 +61,22 @@ impl Shared {
         Ok(())
     }
 
-    /// Down, failing, or over its throttle for a message of `text`.
-    fn clickatell_available(&self, text: Option<&str>) -> Result<(), ClickatellError> {
+    /// Down or failing (an error), or over its throttle for a message of
+    /// `text` (the 429 to answer).
+    fn clickatell_available<R>(
+        &self,
+        text: Option<&str>,
+    ) -> Result<Option<OrThrottled<R, SendMessagesListResponse>>, ClickatellError> {
         if let Some(reason) = self.availability.refuses(&self.dice, &self.knobs) {
             return Err(ClickatellCode::RETRY.answer(reason));
         }
-        if self.availability.throttles(segments(text), self.knobs.throttle) {
-            return Err(ProviderError {
-                status: ErrorStatusCode::TOO_MANY_REQUESTS,
-                body: Box::new(
-                    ClickatellCode::RETRY.body("simulated throttling (--throttle): too many segments a second"),
-                ),
-            });
-        }
-        Ok(())
+        Ok(self
+            .availability
+            .throttles(segments(text), self.knobs.throttle)
+            .map(|retry_after| OrThrottled::Throttled {
+                body: ClickatellCode::RETRY.body(THROTTLED),
+                retry_after,
+            }))
     }
 
     /// Accepts one Clickatell message: a result per recipient, each with
@@ -121,10 +129,10 @@ impl Shared {
     fn single(
         self: &std::sync::Arc<Self>,
         request: &SendMessageRequest,
-    ) -> Result<HttpResponseAccepted<SendMessagesListResponse>, ClickatellError> {
+    ) -> Result<ClickatellAnswer<SendMessagesListResponse>, ClickatellError> {
         let result = self.accept_clickatell(request);
         match result.error_code {
-            None => Ok(HttpResponseAccepted(result)),
+            None => Ok(OrThrottled::Answer(HttpResponseAccepted(result))),
             Some(_) => Err(ProviderError {
                 status: ErrorStatusCode::BAD_REQUEST,
                 body: Box::new(result),
@@ -153,21 +161,23 @@ impl SimulatorApi for SimulatorImpl {
     async fn clickatell_send(
         rqctx: RequestContext<Simulator>,
         body: RawBody<SendMessageRequest>,
-    ) -> Result<HttpResponseAccepted<SendMessagesListResponse>, ClickatellError> {
+    ) -> Result<ClickatellAnswer<SendMessagesListResponse>, ClickatellError> {
         let shared = &rqctx.context().0;
         shared.clickatell_checks(header(&rqctx, "authorization"), "in the Authorization header")?;
         let value = read_json(body.body)
             .await
             .map_err(|e| ClickatellCode::MALFORMED.answer(e))?;
         let request: SendMessageRequest = valid(shared.clickatell_spec.body(SEND_REST, &value), value)?;
-        shared.clickatell_available(request.content.as_deref())?;
+        if let Some(throttled) = shared.clickatell_available(request.content.as_deref())? {
+            return Ok(throttled);
+        }
         shared.single(&request)
     }
 
     async fn clickatell_send_bulk(
         rqctx: RequestContext<Simulator>,
         body: RawBody<SendBulkMessageRequest>,
-    ) -> Result<HttpResponseAccepted<Vec<SendMessagesListResponse>>, ClickatellError> {
+    ) -> Result<ClickatellAnswer<Vec<SendMessagesListResponse>>, ClickatellError> {
         let shared = &rqctx.context().0;
         shared.clickatell_checks(header(&rqctx, "authorization"), "in the Authorization header")?;
         let value = read_json(body.body)
@@ -182,19 +192,21 @@ impl SimulatorApi for SimulatorImpl {
             .iter()
             .filter_map(|m| m.content.as_deref())
             .collect();
-        shared.clickatell_available(Some(&texts.concat()))?;
+        if let Some(throttled) = shared.clickatell_available(Some(&texts.concat()))? {
+            return Ok(throttled);
+        }
         let results = request
             .message_list
             .iter()
             .map(|m| shared.accept_clickatell(m))
             .collect();
-        Ok(HttpResponseAccepted(results))
+        Ok(OrThrottled::Answer(HttpResponseAccepted(results)))
     }
 
     async fn clickatell_send_http(
         rqctx: RequestContext<Simulator>,
         query: RawQuery<HttpSendParams>,
-    ) -> Result<HttpResponseAccepted<SendMessagesListResponse>, ClickatellError> {
+    ) -> Result<ClickatellAnswer<SendMessagesListResponse>, ClickatellError> {
         let shared = &rqctx.context().0;
         let pairs: Vec<(String, String)> = form_urlencoded::parse(query.raw.as_bytes()).into_owned().collect();
         let param = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
@@ -206,14 +218,16 @@ impl SimulatorApi for SimulatorImpl {
                 "from": param("from"), "clientMessageId": param("clientMessageId"),
             }),
         )?;
-        shared.clickatell_available(request.content.as_deref())?;
+        if let Some(throttled) = shared.clickatell_available(request.content.as_deref())? {
+            return Ok(throttled);
+        }
         shared.single(&request)
     }
 
     async fn clearline_send(
         rqctx: RequestContext<Simulator>,
         body: RawBody<SendSmsRequest>,
-    ) -> Result<HttpResponseOk<SendSmsResponse>, ClearLineError> {
+    ) -> Result<ClearLineAnswer, ClearLineError> {
         let shared = &rqctx.context().0;
         if !shared.key.admits(header(&rqctx, "apikey")) {
             return Err(clearline_error(
@@ -231,14 +245,12 @@ impl SimulatorApi for SimulatorImpl {
         if let Some(reason) = shared.availability.refuses(&shared.dice, &shared.knobs) {
             return Err(clearline_error(ErrorStatusCode::SERVICE_UNAVAILABLE, reason));
         }
-        if shared
+        if let Some(retry_after) = shared
             .availability
             .throttles(segments(Some(&request.message)), shared.knobs.throttle)
         {
-            return Err(clearline_error(
-                ErrorStatusCode::TOO_MANY_REQUESTS,
-                "simulated throttling (--throttle): too many segments a second",
-            ));
+            let body = SendSmsResponse::from_message(ErrorStatusCode::TOO_MANY_REQUESTS, THROTTLED.into());
+            return Ok(OrThrottled::Throttled { body, retry_after });
         }
         let target = match request.callback_url.as_deref() {
             None => Target::Nowhere("no callbackUrl in the send request".into()),
@@ -256,11 +268,11 @@ impl SimulatorApi for SimulatorImpl {
         };
         play(shared, message, plan);
         tracing::info!(provider = "clearline", %message_id, "message accepted");
-        Ok(HttpResponseOk(SendSmsResponse {
+        Ok(OrThrottled::Answer(HttpResponseOk(SendSmsResponse {
             succeed: Some(true),
             message_id: Some(message_id),
             extra: Default::default(),
-        }))
+        })))
     }
 
     async fn send_inbound(

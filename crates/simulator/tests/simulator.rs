@@ -515,3 +515,35 @@ async fn the_control_endpoint_sends_every_inbound_type_and_a_smarthive_report() 
     let stored = rig.stored("smarthive", "sh-2").await.expect("stored");
     assert_eq!(stored["status"], "delivered");
 }
+
+#[tokio::test]
+async fn over_its_throttle_a_send_gets_429_with_retry_after_in_the_providers_shape() {
+    let knobs = Knobs {
+        throttle: Some(1.0),
+        ..Knobs::default()
+    };
+    let rig = Rig::start(knobs, 1).await;
+    let send = |n: u32| {
+        http()
+            .post(format!("{}/messages", rig.sim))
+            .header("Authorization", API_KEY)
+            .json(&json!({"to": [format!("2782000000{n}")], "content": "hi"}))
+            .send()
+    };
+    assert_eq!(send(0).await.unwrap().status(), 202, "one segment a second is taken");
+    let throttled = send(1).await.unwrap();
+    assert_eq!(throttled.status(), 429);
+    assert_eq!(throttled.headers()["retry-after"], "1", "whole seconds, at least one");
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(body["errorCode"], 19, "{body}");
+    let clearline = http()
+        .post(format!("{}/MessageSender/sms", rig.sim))
+        .header("ApiKey", API_KEY)
+        .json(&json!({"phone": "+12025550100", "message": "hi", "callbackUrl": rig.clearline_callback_url()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clearline.status(), 429);
+    assert!(clearline.headers().contains_key("retry-after"));
+    assert_eq!(rig.ledger().await["throttled"], 2);
+}
