@@ -15,7 +15,7 @@
 //! | `opt_out` | STOP through one provider keeps every provider from the number; START and the API undo it |
 //! | `reroute` | a delivery failed at the primary: sent once more through the backup, where the route asks for it |
 //! | `weights` | `weights = [80, 20]` splits a route's messages about four to one |
-//! | `pacing` | 400 messages of 1 to 3 segments at a provider's `rate`: never throttled, the rate kept, also shared by two replicas |
+//! | `pacing` | 1,000 messages of 1 or 2 segments at a provider's `rate` of 20, throttled above 20: never throttled, the rate kept, also shared by two replicas |
 //! | `replicas` | two replicas on one PostgreSQL database, 1,000 messages: each submitted once |
 
 #[path = "outbound/breaker.rs"]

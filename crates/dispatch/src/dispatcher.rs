@@ -267,44 +267,44 @@ impl Dispatcher {
                 return;
             }
         }
-        // Its turn at the provider's rate.
-        if let Err(wait) = self
-            .pacing
-            .turn(&provider.name, message.segments, MAX_PACING_WAIT)
-            .await
-        {
-            // Back to the queue until its turn.
-            let settle = Settle::Retry {
-                at: now.saturating_add(millis(wait)),
-                provider_index: message.provider_index,
-                tries: message.tries,
-            };
-            return self.settle(&message, None, settle).await;
-        }
-        let now = now_ms();
+        // Its turn at the provider's rate; the attempt is recorded while it
+        // waits, and counts from when the request is planned to leave.
         let number = u32::try_from(message.attempts.len())
             .unwrap_or(u32::MAX)
             .saturating_add(1);
-        let attempt = NewAttempt {
-            number,
-            provider: provider.name.clone(),
-            api: provider.api.name().to_string(),
-            provider_id: provider.api.provider(),
-            submitted_at: now,
-            lease_until: now.saturating_add(millis(provider.timeout + LEASE_MARGIN)),
+        let begin = |planned: i64| {
+            let attempt = NewAttempt {
+                number,
+                provider: provider.name.clone(),
+                api: provider.api.name().to_string(),
+                provider_id: provider.api.provider(),
+                submitted_at: planned,
+                lease_until: planned.saturating_add(millis(provider.timeout + LEASE_MARGIN)),
+            };
+            self.store.begin_attempt(&self.options.owner, &message.id, attempt)
         };
-        match self
-            .store
-            .begin_attempt(&self.options.owner, &message.id, attempt)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => return, // another dispatcher holds it now
-            Err(error) => {
+        let begun = self
+            .pacing
+            .turn(&provider.name, message.segments, MAX_PACING_WAIT, begin)
+            .await;
+        match begun {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => return, // another dispatcher holds it now
+            Ok(Err(error)) => {
                 tracing::warn!(id = %message.id, %error, "cannot record an attempt; the message waits for its claim to lapse");
                 return;
             }
+            Err(wait) => {
+                // Back to the queue until its turn.
+                let settle = Settle::Retry {
+                    at: now.saturating_add(millis(wait)),
+                    provider_index: message.provider_index,
+                    tries: message.tries,
+                };
+                return self.settle(&message, None, settle).await;
+            }
         }
+        let now = now_ms();
         let answer = self.submit(&message, provider).await;
         match &answer {
             Answer::Failed(failure) if failure.throttled => {
