@@ -11,7 +11,8 @@
 //! dropped mid-way still finishes (or rolls back) its work on the writer.
 //!
 //! Group commit: the writer runs the ingests waiting in its queue in one
-//! transaction, a savepoint each, and hands the committed batch to the
+//! transaction (a savepoint each only when one of them fails: see the
+//! writer), and hands the committed batch to the
 //! syncer thread, which flushes the write-ahead log and only then answers,
 //! while the writer already runs the next batch: no answer leaves before
 //! the transaction holding it is on disk. (SQLite's own `synchronous=FULL`

@@ -79,7 +79,7 @@ const INSERT_INBOUND: &str = r#"
 const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
 const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
 
-/// Stores one ingest inside an open write transaction (its savepoint): the
+/// Stores one ingest inside an open write transaction (or its savepoint): the
 /// raw request, then each event not stored before with its feed row (and,
 /// for a status event, the message's compare-and-set). The caller commits.
 pub(super) fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
