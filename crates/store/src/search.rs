@@ -70,7 +70,7 @@ impl DeliveryWindow {
     ) -> Result<DeliveryWindow, BadWindow> {
         let until = until.unwrap_or(now);
         let since = since.unwrap_or(until.saturating_sub(Self::DEFAULT_SPAN));
-        for (name, time) in [("since", since), ("until", until)] {
+        for (name, time) in [("until", until), ("since", since)] {
             if !(0..=Self::LAST_TIME).contains(&time) {
                 return Err(BadWindow(format!(
                     "{name} must be a time in ms since the epoch from 0 to {} (year 9999), got {time}",
