@@ -11,12 +11,12 @@ use dropshot::{
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
-    CallbackAck, Health, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
-    receiver_api_mod,
+    CallbackAck, DeliveryStatsParams, Health, MessagePath, MessageSearchParams, OptOutPath, OutboundHeaders,
+    OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
 };
 
 use smsgate_http_server::start_server;
@@ -112,6 +112,20 @@ impl ReceiverApi for Noop {
         _rqctx: RequestContext<()>,
         _path: Path<MessagePath>,
     ) -> Result<HttpResponseOk<MessageView>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn search_messages(
+        _rqctx: RequestContext<()>,
+        _query: Query<MessageSearchParams>,
+    ) -> Result<HttpResponseOk<MessagesPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn delivery_stats(
+        _rqctx: RequestContext<()>,
+        _query: Query<DeliveryStatsParams>,
+    ) -> Result<HttpResponseOk<DeliveryStats>, HttpError> {
         Err(nothing_here())
     }
 
