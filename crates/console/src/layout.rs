@@ -30,7 +30,8 @@ impl Section {
 pub struct Chrome<'a> {
     /// The session's CSRF token, for the forms that change something.
     pub csrf: &'a str,
-    pub section: Section,
+    /// The section to mark as current, if any.
+    pub section: Option<Section>,
 }
 
 /// A whole document: `chrome` for a signed-in page, `None` for the sign-in page.
@@ -55,7 +56,7 @@ pub fn page(title: &str, chrome: Option<Chrome<'_>>, content: Markup) -> Markup 
                             ul {
                                 @for (section, href, name) in Section::ALL {
                                     li {
-                                        @if section == chrome.section {
+                                        @if Some(section) == chrome.section {
                                             a href=(href) aria-current="page" { (name) }
                                         } @else {
                                             a href=(href) { (name) }

@@ -3,7 +3,7 @@
 
 use dropshot::{
     Body, ClientErrorStatusCode, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, Path,
-    Query, RequestContext, TypedBody,
+    Query, RequestContext, TypedBody, UntypedBody,
 };
 use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
@@ -12,11 +12,16 @@ use smsgate_receiver_api::views::{
     EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
     ProvidersPage, QuarantinePage,
 };
+use smsgate_receiver_api::console::{
+    AssetPath, InboundQuery, MessageQuery, OutboundQuery, QuarantineQuery, SignInQuery,
+};
 use smsgate_receiver_api::{
-    CallbackAck, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+    CallbackAck, ConsoleResponse, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams,
+    ReceiverApi,
 };
 use smsgate_store::StoreError;
 
+use crate::console_pages;
 use crate::context::ReceiverContext;
 use crate::ingest::{self, Payload};
 use crate::outbound;
@@ -222,6 +227,55 @@ impl ReceiverApi for ReceiverImpl {
         ctx.require_api_token(&rqctx)?;
         let requests = ctx.store.quarantined().await.map_err(store_error)?;
         Ok(HttpResponseOk(QuarantinePage { requests }))
+    }
+
+    async fn console_home(rqctx: RequestContext<ReceiverContext>) -> ConsoleResponse {
+        console_pages::home(&rqctx)
+    }
+
+    async fn console_sign_in_form(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<SignInQuery>,
+    ) -> ConsoleResponse {
+        console_pages::sign_in_form(&rqctx, query.into_inner().next.as_deref())
+    }
+
+    async fn console_sign_in(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
+        console_pages::sign_in(&rqctx, body.as_bytes())
+    }
+
+    async fn console_sign_out(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
+        console_pages::sign_out(&rqctx, body.as_bytes())
+    }
+
+    async fn console_message(rqctx: RequestContext<ReceiverContext>, query: Query<MessageQuery>) -> ConsoleResponse {
+        console_pages::message(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_outbound(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<OutboundQuery>,
+    ) -> ConsoleResponse {
+        console_pages::outbound(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_inbound(rqctx: RequestContext<ReceiverContext>, query: Query<InboundQuery>) -> ConsoleResponse {
+        console_pages::inbound(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_quarantine(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<QuarantineQuery>,
+    ) -> ConsoleResponse {
+        console_pages::quarantine(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_replay(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
+        console_pages::replay(&rqctx, body.as_bytes()).await
+    }
+
+    async fn console_asset(rqctx: RequestContext<ReceiverContext>, path: Path<AssetPath>) -> ConsoleResponse {
+        console_pages::asset(&rqctx, &path.into_inner().name)
     }
 }
 

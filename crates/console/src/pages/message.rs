@@ -23,7 +23,7 @@ pub fn message(csrf: &str, message: &MessageView, context: MessageContext<'_>) -
     let title = format!("{} message {}", message.provider, message.message_id);
     let chrome = Chrome {
         csrf,
-        section: Section::Messages,
+        section: Some(Section::Messages),
     };
     page(
         &title,

@@ -1,6 +1,9 @@
 //! One module per page, each a pure function from the views to a whole
 //! HTML document.
 
+pub mod error;
+pub mod inbound;
 pub mod message;
 pub mod outbound;
+pub mod quarantine;
 pub mod sign_in;

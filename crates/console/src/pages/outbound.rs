@@ -28,7 +28,7 @@ pub fn outbound(csrf: &str, message: &OutboundView, provider_of: impl Fn(&str) -
     let title = format!("Outbound message {}", message.id);
     let chrome = Chrome {
         csrf,
-        section: Section::Messages,
+        section: Some(Section::Messages),
     };
     let provider_link = |api: &str, id: Option<&str>| -> Markup {
         match (provider_of(api), id) {

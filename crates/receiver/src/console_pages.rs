@@ -1,0 +1,228 @@
+//! The console's pages: each reads what it shows from the store, through
+//! the same store calls as the query API, and hands the views to
+//! `smsgate-console` to render. Signing in and out, and the replay button,
+//! are the only requests that change anything, and each goes through
+//! `console`'s gate first.
+
+use std::str::FromStr;
+
+use dropshot::{Body, RequestContext};
+use http::{Response, StatusCode, header};
+use smsgate_console::assets::asset as find_asset;
+use smsgate_console::format::link;
+use smsgate_console::pages;
+use smsgate_console::pages::message::MessageContext;
+use smsgate_console::pages::quarantine::{Quarantined, ReplayNotice};
+use smsgate_console::pages::sign_in::safe_next;
+use smsgate_console::session;
+use smsgate_normalize::Provider;
+use smsgate_receiver_api::console::{InboundQuery, MessageQuery, OutboundQuery, QuarantineQuery};
+use smsgate_store::Submission;
+
+use crate::console::{Answer, Form, html, not_found, redirect, respond, same_origin, signed_in, signed_in_form, store_failed};
+use crate::context::ReceiverContext;
+use crate::ingest::now_millis;
+use crate::quarantine::{self, Replay};
+
+/// Inbound messages on one console page.
+const INBOUND_PAGE: usize = 50;
+
+/// Evaluates to the request's session, or returns its refusal.
+macro_rules! signed_in_or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(answer) => return answer,
+        }
+    };
+}
+
+/// `/ui`: the messages page.
+pub(crate) fn home(rqctx: &RequestContext<ReceiverContext>) -> Answer {
+    signed_in_or_return!(signed_in(rqctx));
+    redirect("/ui/messages", None)
+}
+
+/// The sign-in form (or, already signed in, straight on to `next`).
+pub(crate) fn sign_in_form(rqctx: &RequestContext<ReceiverContext>, next: Option<&str>) -> Answer {
+    rqctx.context().require_query()?;
+    let next = safe_next(next);
+    if signed_in(rqctx).is_ok() {
+        return redirect(next, None);
+    }
+    html(StatusCode::OK, pages::sign_in::sign_in(None, next))
+}
+
+/// Checks the token of the sign-in form: a session cookie and on to the
+/// page asked for, or the form again (401) saying the token was wrong.
+pub(crate) fn sign_in(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> Answer {
+    let ctx = rqctx.context();
+    ctx.require_query()?;
+    signed_in_or_return!(same_origin(rqctx));
+    let form = Form::parse(body);
+    let next = safe_next(form.get("next"));
+    if !ctx.secrets.api_token_matches(form.get("token").unwrap_or_default()) {
+        tracing::warn!("console: sign-in refused (not the API token)");
+        let page = pages::sign_in::sign_in(Some("That is not the API token. Try again."), next);
+        return html(StatusCode::UNAUTHORIZED, page);
+    }
+    let now = now_millis();
+    let session = ctx.session_key.issue(now);
+    tracing::info!("console: signed in");
+    redirect(next, Some(session::set_cookie(&ctx.session_key, &session, now, ctx.https)))
+}
+
+/// Drops the session cookie and goes back to the sign-in form.
+pub(crate) fn sign_out(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> Answer {
+    signed_in_or_return!(signed_in_form(rqctx, body));
+    redirect("/ui/sign-in", Some(session::clear_cookie(rqctx.context().https)))
+}
+
+/// One provider message: its timeline, when it was submitted, and the
+/// outbound message it carried, if smsgate sent it.
+pub(crate) async fn message(rqctx: &RequestContext<ReceiverContext>, query: MessageQuery) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let store = &rqctx.context().store;
+    let (Some(provider), Some(id)) = (query.provider.as_deref(), query.id.as_deref()) else {
+        return not_found(&me.csrf, "Give both a provider and a message id.");
+    };
+    let missing = || not_found(&me.csrf, &format!("No {provider} message with id {id}."));
+    let Some(provider) = Provider::parse(provider) else {
+        return missing();
+    };
+    let message = match store.message(provider, id).await {
+        Ok(Some(message)) => message,
+        Ok(None) => return missing(),
+        Err(error) => return store_failed(&me.csrf, &error),
+    };
+    let attempt = match store
+        .attempt_of(provider, id, message.client_message_id.as_deref())
+        .await
+    {
+        Ok(attempt) => attempt,
+        Err(error) => return store_failed(&me.csrf, &error),
+    };
+    let submitted_at = message
+        .events
+        .iter()
+        .find(|e| e.raw_status.as_deref() == Some(Submission::RAW_STATUS))
+        .and_then(|e| e.occurred_at);
+    let context = MessageContext {
+        submitted_at,
+        outbound_id: attempt.as_ref().map(|a| a.id.as_str()),
+    };
+    html(StatusCode::OK, pages::message::message(&me.csrf, &message, context))
+}
+
+/// One message sent through smsgate.
+pub(crate) async fn outbound(rqctx: &RequestContext<ReceiverContext>, query: OutboundQuery) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let Some(id) = query.id.as_deref() else {
+        return not_found(&me.csrf, "Give an outbound message id (ob_...).");
+    };
+    match rqctx.context().store.outbound(id).await {
+        Ok(Some(message)) => {
+            let provider_of = |api: &str| smsgate_send::Route::from_str(api).ok().map(|r| r.provider());
+            html(StatusCode::OK, pages::outbound::outbound(&me.csrf, &message, provider_of))
+        }
+        Ok(None) => not_found(&me.csrf, &format!("No outbound message with id {id}.")),
+        Err(error) => store_failed(&me.csrf, &error),
+    }
+}
+
+/// A page of inbound messages.
+pub(crate) async fn inbound(rqctx: &RequestContext<ReceiverContext>, query: InboundQuery) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let after = query.after.as_deref().filter(|a| !a.is_empty());
+    match rqctx.context().store.inbound(after, INBOUND_PAGE).await {
+        Ok(page) => {
+            let next = (page.messages.len() == INBOUND_PAGE).then_some(page.next_cursor.as_str());
+            let html_page = pages::inbound::inbound(&me.csrf, &page.messages, next, after.is_none());
+            html(StatusCode::OK, html_page)
+        }
+        Err(error) => store_failed(&me.csrf, &error),
+    }
+}
+
+/// Quarantined callbacks, with the notice of the replay that came back here.
+pub(crate) async fn quarantine(rqctx: &RequestContext<ReceiverContext>, query: QuarantineQuery) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let requests = match rqctx.context().store.quarantined_raw().await {
+        Ok(requests) => requests,
+        Err(error) => return store_failed(&me.csrf, &error),
+    };
+    let views: Vec<_> = requests.iter().map(|r| r.view()).collect();
+    let listed: Vec<Quarantined<'_>> = requests
+        .iter()
+        .zip(&views)
+        .map(|(raw, request)| Quarantined {
+            request,
+            query: raw.query.as_deref(),
+        })
+        .collect();
+    let notice = replay_notice(&query);
+    html(
+        StatusCode::OK,
+        pages::quarantine::quarantine(&me.csrf, &listed, notice.as_ref()),
+    )
+}
+
+fn replay_notice(query: &QuarantineQuery) -> Option<ReplayNotice> {
+    let number = |value: &Option<String>| value.as_deref().and_then(|v| v.parse().ok());
+    if let Some(id) = number(&query.replayed) {
+        return Some(ReplayNotice::Replayed {
+            id,
+            stored: number(&query.stored).map_or(0, |n: i64| n.max(0) as u64),
+            duplicates: number(&query.duplicates).map_or(0, |n: i64| n.max(0) as u64),
+        });
+    }
+    if let Some(id) = number(&query.still) {
+        return Some(ReplayNotice::StillQuarantined { id });
+    }
+    number(&query.gone).map(|id| ReplayNotice::Gone { id })
+}
+
+/// The replay button: the same replay as `smsgate quarantine replay`, for
+/// one request, then back to the list with what it did.
+pub(crate) async fn replay(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> Answer {
+    let (me, form) = signed_in_or_return!(signed_in_form(rqctx, body));
+    let Some(id) = form.get("id").and_then(|id| id.trim().parse::<i64>().ok()) else {
+        return not_found(&me.csrf, "Give the id of a quarantined request.");
+    };
+    let store = &rqctx.context().store;
+    let requests = match store.quarantined_raw().await {
+        Ok(requests) => requests,
+        Err(error) => return store_failed(&me.csrf, &error),
+    };
+    let id_text = id.to_string();
+    let Some(request) = requests.iter().find(|r| r.id == id) else {
+        return redirect(&link("/ui/quarantine", [("gone", id_text.as_str())]), None);
+    };
+    let location = match quarantine::replay(store.as_ref(), request).await {
+        Ok(Replay::Replayed(outcome)) => {
+            tracing::info!(id, stored = outcome.status_events_stored + outcome.inbound_stored, "console: quarantined request replayed");
+            let stored = (outcome.status_events_stored + outcome.inbound_stored).to_string();
+            let duplicates = outcome.duplicates.to_string();
+            link(
+                "/ui/quarantine",
+                [("replayed", id_text.as_str()), ("stored", &stored), ("duplicates", &duplicates)],
+            )
+        }
+        Ok(Replay::AlreadyReplayed) => link("/ui/quarantine", [("gone", id_text.as_str())]),
+        Ok(Replay::StillQuarantined(_)) => link("/ui/quarantine", [("still", id_text.as_str())]),
+        Err(error) => return store_failed(&me.csrf, &error),
+    };
+    redirect(&location, None)
+}
+
+/// The stylesheet or the script (no session needed: the sign-in page uses them).
+pub(crate) fn asset(rqctx: &RequestContext<ReceiverContext>, name: &str) -> Answer {
+    rqctx.context().require_query()?;
+    match find_asset(name) {
+        Some(asset) => respond(
+            Response::builder().header(header::CONTENT_TYPE, asset.content_type),
+            Body::from(asset.body),
+        ),
+        None => respond(Response::builder().status(StatusCode::NOT_FOUND), Body::empty()),
+    }
+}
