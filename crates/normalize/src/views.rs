@@ -272,3 +272,161 @@ pub struct OptOutView {
     /// `inbound:PROVIDER` (a STOP text through that provider) or `api`.
     pub source: String,
 }
+
+/// `GET /v1/messages`: outbound messages matching a search, newest first
+/// (by `first_seen_at`, then provider and message id, so that a page
+/// boundary never skips or repeats a message).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MessagesPage {
+    pub messages: Vec<MessageSummary>,
+    /// Pass as `after` (with the same filters) for the next, older page;
+    /// null when this page is the last.
+    pub next_cursor: Option<String>,
+}
+
+/// An outbound message as a search finds it; its events are in
+/// `GET /v1/messages/{provider}/{message_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MessageSummary {
+    pub provider: Provider,
+    pub message_id: String,
+    /// The id the sender gave the provider; for a message sent through
+    /// smsgate, its outbound id (`ob_...`).
+    pub client_message_id: Option<String>,
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub status: Status,
+    /// The earliest provider time among the events carrying `status`.
+    pub status_at: Option<i64>,
+    /// When smsgate stored the message's first event (its receipt time):
+    /// the order of a search and the time its `since`/`until` window and
+    /// the delivery statistics' buckets go by.
+    pub first_seen_at: i64,
+    /// When it was submitted: the earliest time (provider time, else
+    /// receipt time) of its `accepted` events, which include the
+    /// `submitted` record smsgate makes when it sends a message; null when
+    /// no acceptance is known.
+    pub submitted_at: Option<i64>,
+    /// When it was delivered: the earliest time of its `delivered` (or
+    /// `read`) events; null when none has arrived.
+    pub delivered_at: Option<i64>,
+}
+
+/// `GET /v1/stats/delivery`: delivery figures per provider over a window,
+/// in total and per bucket (for plotting over time). A message belongs to
+/// the window, and to a bucket, by its `first_seen_at`; it counts under its
+/// current status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeliveryStats {
+    /// Start of the window (inclusive), ms since the epoch.
+    pub since: i64,
+    /// End of the window (exclusive).
+    pub until: i64,
+    /// Length of a bucket, ms; the buckets start at `since`, and the last
+    /// one ends at `until` or is cut short there.
+    pub bucket: i64,
+    /// Each provider asked for (every provider by default), by provider id.
+    pub providers: Vec<ProviderDelivery>,
+}
+
+/// One provider's delivery figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderDelivery {
+    pub provider: Provider,
+    /// The whole window.
+    pub total: DeliveryFigures,
+    /// Every bucket of the window in time order, empty ones included.
+    pub buckets: Vec<DeliveryBucket>,
+}
+
+/// The figures of one bucket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeliveryBucket {
+    /// Start of the bucket (inclusive), ms since the epoch.
+    pub start: i64,
+    pub figures: DeliveryFigures,
+}
+
+/// Delivery figures of a set of messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeliveryFigures {
+    /// Messages in the set.
+    pub messages: u64,
+    /// The messages by current status.
+    pub statuses: StatusCounts,
+    /// Delivered (`delivered` or `read`) over finished (every terminal
+    /// status) messages; null when none has finished. Messages still on
+    /// their way do not count either way.
+    pub delivery_rate: Option<f64>,
+    /// The delay from submission to delivery.
+    pub latency: LatencyPercentiles,
+}
+
+/// Messages by current status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StatusCounts {
+    pub unknown: u64,
+    pub accepted: u64,
+    pub sent: u64,
+    pub buffered: u64,
+    pub delivered: u64,
+    pub read: u64,
+    pub undelivered: u64,
+    pub expired: u64,
+    pub rejected: u64,
+    pub cancelled: u64,
+}
+
+impl StatusCounts {
+    /// Counts `count` more messages of `status`.
+    pub fn add(&mut self, status: Status, count: u64) {
+        let slot = match status {
+            Status::Unknown => &mut self.unknown,
+            Status::Accepted => &mut self.accepted,
+            Status::Sent => &mut self.sent,
+            Status::Buffered => &mut self.buffered,
+            Status::Delivered => &mut self.delivered,
+            Status::Read => &mut self.read,
+            Status::Undelivered => &mut self.undelivered,
+            Status::Expired => &mut self.expired,
+            Status::Rejected => &mut self.rejected,
+            Status::Cancelled => &mut self.cancelled,
+        };
+        *slot += count;
+    }
+
+    /// Every message counted.
+    pub fn total(&self) -> u64 {
+        self.delivered_or_read() + self.failed() + self.unknown + self.accepted + self.sent + self.buffered
+    }
+
+    /// Delivered over finished messages (see [`DeliveryFigures::delivery_rate`]).
+    pub fn delivery_rate(&self) -> Option<f64> {
+        let finished = self.delivered_or_read() + self.failed();
+        (finished > 0).then(|| self.delivered_or_read() as f64 / finished as f64)
+    }
+
+    fn delivered_or_read(&self) -> u64 {
+        self.delivered + self.read
+    }
+
+    /// The failure family: terminal without delivery.
+    fn failed(&self) -> u64 {
+        self.undelivered + self.expired + self.rejected + self.cancelled
+    }
+}
+
+/// Delay from submission (`submitted_at`) to delivery (`delivered_at`), in
+/// ms, over the messages that have both (a delivery reported before the
+/// submission's time, by a provider's clock, counts as 0). Percentiles are
+/// nearest-rank: `p90` is the smallest delay at least 90% of the delays
+/// are at most, i.e. the `ceil(0.9 * count)`-th smallest. Null when
+/// `count` is 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LatencyPercentiles {
+    /// Messages with both times.
+    pub count: u64,
+    pub p50: Option<i64>,
+    pub p90: Option<i64>,
+    pub p99: Option<i64>,
+}

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use smsgate_normalize::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OutboundPage, OutboundView, QuarantinedRequest,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage, OutboundView,
+    QuarantinedRequest,
 };
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 
 use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
 };
+use crate::search::{DeliveryWindow, MessageSearch};
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +224,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// An outbound message with its events in provider-time order.
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError>;
+
+    /// Outbound messages matching `search`, newest first (by
+    /// `first_seen_at`, then provider and message id), a page of
+    /// `search.limit` at a time; [`StoreError::BadCursor`] for an `after`
+    /// this store never handed out.
+    async fn search_messages(&self, search: MessageSearch) -> Result<MessagesPage, StoreError>;
+
+    /// Delivery figures per provider over `window`, in total and per
+    /// bucket: counts by status, delivery rate, latency percentiles
+    /// (computed by the database; see `search.rs`).
+    async fn delivery_stats(&self, window: DeliveryWindow) -> Result<DeliveryStats, StoreError>;
 
     /// Stored events after `after` (from the start when `None`), in commit order.
     async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError>;

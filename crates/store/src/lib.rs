@@ -24,6 +24,10 @@
 //!   bodies) and the mapping of result rows to its views, over a small
 //!   trait each backend implements for its row type, so that both answer
 //!   alike and only the SQL that reads the rows differs;
+//! - `search`: what a message search and a statistics window are (checked
+//!   inputs); `search_sql`: how both backends answer them: the times each
+//!   message row keeps for them, the SQL built from a search's filters,
+//!   and the statistics assembled from the rows;
 //! - `stats`: the group-commit counters both backends keep;
 //! - `sqlite` (one writer thread with group commit, a syncer thread that
 //!   flushes the write-ahead log, reader connections) and `postgres` (a
@@ -41,6 +45,8 @@ mod outbox_view;
 mod page;
 mod postgres;
 mod rows;
+mod search;
+mod search_sql;
 mod sqlite;
 mod stats;
 
@@ -50,6 +56,7 @@ pub use contract::{
     CommitOptions, Ingest, IngestOutcome, Parsed, RawRequest, Store, StoreError, StoredRequest, Submission,
 };
 pub use postgres::{PostgresOptions, PostgresStore};
+pub use search::{BadWindow, DeliveryWindow, MessageSearch};
 pub use sqlite::SqliteStore;
 pub use stats::CommitStats;
 

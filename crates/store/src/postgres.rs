@@ -45,13 +45,15 @@ mod open;
 mod opt_outs;
 mod outbox;
 mod queries;
+mod search;
 mod tls;
 
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use smsgate_normalize::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OutboundPage, OutboundView, QuarantinedRequest,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage, OutboundView,
+    QuarantinedRequest,
 };
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
@@ -63,6 +65,8 @@ use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
 };
 use crate::page::FeedCursor;
+use crate::search::{DeliveryWindow, MessageSearch};
+use crate::search_sql;
 use crate::stats::CommitStats;
 
 /// The PostgreSQL [`Store`], one per receiver replica (see the module
@@ -253,6 +257,15 @@ impl Store for PostgresStore {
     async fn message(&self, provider: Provider, message_id: &str) -> Result<Option<MessageView>, StoreError> {
         self.within_deadline(queries::message(&self.pool, provider, message_id))
             .await
+    }
+
+    async fn search_messages(&self, search: MessageSearch) -> Result<MessagesPage, StoreError> {
+        let found = self.within_deadline(search::messages(&self.pool, &search)).await?;
+        Ok(search_sql::messages_page(found, search.limit))
+    }
+
+    async fn delivery_stats(&self, window: DeliveryWindow) -> Result<DeliveryStats, StoreError> {
+        self.within_deadline(search::delivery_stats(&self.pool, &window)).await
     }
 
     async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError> {

@@ -10,7 +10,7 @@
 //! backend reports conversion errors as it reports its other errors.
 
 use smsgate_normalize::views::{
-    FeedEvent, InboundView, MessageEventView, MessageView, QuarantinedRequest, StatusFeedEvent,
+    FeedEvent, InboundView, MessageEventView, MessageSummary, MessageView, QuarantinedRequest, StatusFeedEvent,
 };
 use smsgate_normalize::{InboundType, Provider, Status};
 
@@ -32,7 +32,7 @@ pub(crate) trait Columns {
 }
 
 /// A stored word (provider, status, inbound type) parsed back.
-fn word<R: Columns, T>(row: &R, idx: usize, parse: fn(&str) -> Option<T>) -> Result<T, R::Error> {
+pub(crate) fn word<R: Columns, T>(row: &R, idx: usize, parse: fn(&str) -> Option<T>) -> Result<T, R::Error> {
     let text = row.text(idx)?;
     parse(&text).ok_or_else(|| row.unexpected(idx, format!("unexpected value `{text}`").into()))
 }
@@ -148,6 +148,24 @@ impl MessageHead {
             events,
         }
     }
+}
+
+/// A message as a search finds it: `provider, message_id,
+/// client_message_id, "to", "from", status, status_at, first_seen_at,
+/// submitted_at, delivered_at` of `messages`.
+pub(crate) fn message_summary<R: Columns>(row: &R) -> Result<MessageSummary, R::Error> {
+    Ok(MessageSummary {
+        provider: word(row, 0, Provider::parse)?,
+        message_id: row.text(1)?,
+        client_message_id: row.opt_text(2)?,
+        to: row.opt_text(3)?,
+        from: row.opt_text(4)?,
+        status: word(row, 5, Status::parse)?,
+        status_at: row.opt_int(6)?,
+        first_seen_at: row.int(7)?,
+        submitted_at: row.opt_int(8)?,
+        delivered_at: row.opt_int(9)?,
+    })
 }
 
 /// A quarantined request as the query API lists it: `id, provider, method,

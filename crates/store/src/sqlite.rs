@@ -36,6 +36,7 @@ mod open;
 mod opt_outs;
 mod outbox;
 mod queries;
+mod search;
 mod syncer;
 mod writer;
 mod writes;
@@ -47,7 +48,8 @@ use std::sync::mpsc;
 
 use rusqlite::Connection;
 use smsgate_normalize::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OutboundPage, OutboundView, QuarantinedRequest,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage, OutboundView,
+    QuarantinedRequest,
 };
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
@@ -62,6 +64,8 @@ use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
 };
 use crate::page::FeedCursor;
+use crate::search::{DeliveryWindow, MessageSearch};
+use crate::search_sql;
 use crate::stats::{CommitStats, Counters};
 
 /// The SQLite [`Store`] (see the module docs).
@@ -280,6 +284,16 @@ impl Store for SqliteStore {
         let message_id = message_id.to_string();
         self.read(move |conn| queries::message(conn, provider, message_id))
             .await
+    }
+
+    async fn search_messages(&self, search: MessageSearch) -> Result<MessagesPage, StoreError> {
+        let statement = search_sql::search_statement(&search, search::placeholder)?;
+        let found = self.read(move |conn| search::messages(conn, statement)).await?;
+        Ok(search_sql::messages_page(found, search.limit))
+    }
+
+    async fn delivery_stats(&self, window: DeliveryWindow) -> Result<DeliveryStats, StoreError> {
+        self.read(move |conn| search::delivery_stats(conn, &window)).await
     }
 
     async fn events(&self, after: Option<&str>, limit: usize) -> Result<EventsPage, StoreError> {

@@ -14,6 +14,7 @@
 //! | `quarantine` | quarantined bodies, and replays that store each event once |
 //! | `migrations` | idempotent migrations, durability across reopen, newer schemas refused |
 //! | `submission` | a submitted message's timeline |
+//! | `search` | message search and paging, delivery statistics |
 //! | `sqlite_only` | WAL mode, a locked database, in memory, `open`'s URLs |
 
 mod support;
@@ -54,6 +55,8 @@ mod migrations;
 mod precedence;
 #[path = "store/quarantine.rs"]
 mod quarantine;
+#[path = "store/search.rs"]
+mod search;
 #[path = "store/sqlite_only.rs"]
 mod sqlite_only;
 #[path = "store/submission.rs"]

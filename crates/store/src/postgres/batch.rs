@@ -23,6 +23,7 @@ use smsgate_normalize::{InboundMessage, StatusEvent};
 use super::errors::{get, pg_error};
 use super::locks::{TAKE_FEED_LOCK, message_lock_key};
 use crate::contract::{Ingest, IngestOutcome, Parsed, StoreError};
+use crate::search_sql::Milestones;
 
 /// The transaction a batch is written in.
 pub(super) type Tx<'a> = deadpool_postgres::Transaction<'a>;
@@ -164,17 +165,22 @@ const INSERT_STATUS_EVENTS: &str = "
     RETURNING id, provider, dedup_key";
 
 /// SQLite's compare-and-set (`sqlite/ingest.rs`), in PostgreSQL's
-/// spelling, one row per message. Its `status_at` subqueries see every
+/// spelling, one row per message (`LEAST` ignores NULLs, as SQLite's
+/// `COALESCE(MIN(..))` does). Its `status_at` subqueries see every
 /// event of the message committed by a transaction that held the message's
 /// lock before (they run in a later statement than the lock) and this
 /// transaction's own.
 const UPSERT_MESSAGES: &str = r#"
-    INSERT INTO messages AS m (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
+    INSERT INTO messages AS m (provider, message_id, client_message_id, "to", "from", status, status_key, status_at,
+                               first_seen_at, submitted_at, delivered_at)
     SELECT u.provider, u.message_id, u.client_message_id, u."to", u."from", u.status, u.status_key,
            (SELECT MIN(e.occurred_at) FROM status_events e
-            WHERE e.provider = u.provider AND e.message_id = u.message_id AND e.status = u.status)
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-         AS u (provider, message_id, client_message_id, "to", "from", status, status_key)
+            WHERE e.provider = u.provider AND e.message_id = u.message_id AND e.status = u.status),
+           u.first_seen_at, u.submitted_at, u.delivered_at
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                $8::int8[], $9::int8[], $10::int8[])
+         AS u (provider, message_id, client_message_id, "to", "from", status, status_key,
+               first_seen_at, submitted_at, delivered_at)
     ON CONFLICT (provider, message_id) DO UPDATE SET
         status = CASE WHEN EXCLUDED.status_key > m.status_key THEN EXCLUDED.status ELSE m.status END,
         status_key = CASE WHEN EXCLUDED.status_key > m.status_key THEN EXCLUDED.status_key ELSE m.status_key END,
@@ -184,7 +190,10 @@ const UPSERT_MESSAGES: &str = r#"
                                            THEN EXCLUDED.status ELSE m.status END),
         client_message_id = COALESCE(m.client_message_id, EXCLUDED.client_message_id),
         "to" = COALESCE(m."to", EXCLUDED."to"),
-        "from" = COALESCE(m."from", EXCLUDED."from")"#;
+        "from" = COALESCE(m."from", EXCLUDED."from"),
+        first_seen_at = LEAST(m.first_seen_at, EXCLUDED.first_seen_at),
+        submitted_at = LEAST(m.submitted_at, EXCLUDED.submitted_at),
+        delivered_at = LEAST(m.delivered_at, EXCLUDED.delivered_at)"#;
 
 const INSERT_INBOUND: &str = r#"
     INSERT INTO inbound_messages (provider, message_id, related_message_id, "from", "to", channel, "type", text,
@@ -225,7 +234,7 @@ pub(super) async fn store_events(tx: &Tx<'_>, lock_class: i32, units: &[Unit<'_>
             let e = &units[u].status[i];
             if let Some(&id) = new.get(&(e.provider.as_str().to_string(), e.dedup_key.clone())) {
                 stored[u].status[i] = Some(id);
-                inserted.push(e);
+                inserted.push((e, units[u].received_at));
             }
         }
         upsert_messages(tx, &inserted).await?;
@@ -321,17 +330,20 @@ struct MessageRow<'a> {
     from: Option<&'a str>,
     status: &'a str,
     status_key: String,
+    times: Milestones,
 }
 
-/// Moves the status of the messages of `events` (new events, in batch
-/// order), one row per message, in `(provider, message_id)` order.
-async fn upsert_messages(tx: &Tx<'_>, events: &[&StatusEvent]) -> Result<(), StoreError> {
+/// Moves the status of the messages of `events` (new events with their
+/// receipt times, in batch order), one row per message, in `(provider,
+/// message_id)` order.
+async fn upsert_messages(tx: &Tx<'_>, events: &[(&StatusEvent, i64)]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
     let mut messages: BTreeMap<(&str, &str), MessageRow> = BTreeMap::new();
-    for e in events {
+    for &(e, received_at) in events {
         let key = e.status.precedence_key(e.occurred_at);
+        let times = Milestones::of(e, received_at);
         let row = messages
             .entry((e.provider.as_str(), e.message_id.as_str()))
             .or_insert_with(|| MessageRow {
@@ -340,7 +352,9 @@ async fn upsert_messages(tx: &Tx<'_>, events: &[&StatusEvent]) -> Result<(), Sto
                 from: None,
                 status: e.status.as_str(),
                 status_key: key.clone(),
+                times,
             });
+        row.times.merge(times);
         if key > row.status_key {
             row.status = e.status.as_str();
             row.status_key = key;
@@ -356,10 +370,24 @@ async fn upsert_messages(tx: &Tx<'_>, events: &[&StatusEvent]) -> Result<(), Sto
     let from: Vec<Option<&str>> = messages.values().map(|m| m.from).collect();
     let statuses: Vec<&str> = messages.values().map(|m| m.status).collect();
     let keys: Vec<&str> = messages.values().map(|m| m.status_key.as_str()).collect();
+    let first_seen: Vec<i64> = messages.values().map(|m| m.times.first_seen_at).collect();
+    let submitted: Vec<Option<i64>> = messages.values().map(|m| m.times.submitted_at).collect();
+    let delivered: Vec<Option<i64>> = messages.values().map(|m| m.times.delivered_at).collect();
     let statement = tx.prepare_cached(UPSERT_MESSAGES).await.map_err(pg_error)?;
     tx.execute(
         &statement,
-        &[&providers, &message_ids, &client_ids, &to, &from, &statuses, &keys],
+        &[
+            &providers,
+            &message_ids,
+            &client_ids,
+            &to,
+            &from,
+            &statuses,
+            &keys,
+            &first_seen,
+            &submitted,
+            &delivered,
+        ],
     )
     .await
     .map_err(pg_error)?;

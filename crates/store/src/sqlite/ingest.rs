@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, StatusEvent};
 
 use crate::contract::{Ingest, IngestOutcome, Parsed, RawRequest};
+use crate::search_sql::Milestones;
 
 const INSERT_RAW_REQUEST: &str = "
     INSERT INTO raw_requests (provider, method, path, query, content_type, body, received_at, quarantine_error)
@@ -41,10 +42,13 @@ const MOVES_STATUS: &str = "
 /// earlier (`MIN` of two, either of them NULL). An event that moves the
 /// message to another status leaves it to [`SET_STATUS_AT`], run only then.
 /// Status and `status_at` are both functions of the set of stored events,
-/// so the result does not depend on arrival order.
+/// so the result does not depend on arrival order; so are the search's
+/// times (`first_seen_at`, `submitted_at`, `delivered_at`: see
+/// `search_sql.rs`), each the earlier of the two, a NULL being no time.
 const UPSERT_MESSAGE: &str = r#"
-    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    INSERT INTO messages (provider, message_id, client_message_id, "to", "from", status, status_key, status_at,
+                          first_seen_at, submitted_at, delivered_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
     ON CONFLICT (provider, message_id) DO UPDATE SET
         status = CASE WHEN excluded.status_key > messages.status_key
                       THEN excluded.status ELSE messages.status END,
@@ -56,7 +60,12 @@ const UPSERT_MESSAGE: &str = r#"
                          ELSE messages.status_at END,
         client_message_id = COALESCE(messages.client_message_id, excluded.client_message_id),
         "to" = COALESCE(messages."to", excluded."to"),
-        "from" = COALESCE(messages."from", excluded."from")"#;
+        "from" = COALESCE(messages."from", excluded."from"),
+        first_seen_at = MIN(messages.first_seen_at, excluded.first_seen_at),
+        submitted_at = COALESCE(MIN(messages.submitted_at, excluded.submitted_at),
+                                messages.submitted_at, excluded.submitted_at),
+        delivered_at = COALESCE(MIN(messages.delivered_at, excluded.delivered_at),
+                                messages.delivered_at, excluded.delivered_at)"#;
 
 /// After an event moved the message to another status: `status_at`
 /// recomputed over the stored events of that status. (A separate
@@ -216,6 +225,7 @@ fn insert_status_event(
     };
     tx.prepare_cached(INSERT_FEED_STATUS)?.execute([id])?;
     let key = event.status.precedence_key(event.occurred_at);
+    let times = Milestones::of(event, received_at);
     let moves_status: Option<bool> = tx
         .prepare_cached(MOVES_STATUS)?
         .query_row(params![provider, event.message_id, status, key], |row| row.get(0))
@@ -229,6 +239,9 @@ fn insert_status_event(
         status,
         key,
         event.occurred_at,
+        times.first_seen_at,
+        times.submitted_at,
+        times.delivered_at,
     ])?;
     if moves_status == Some(true) {
         tx.prepare_cached(SET_STATUS_AT)?
