@@ -21,4 +21,5 @@ pub mod assets;
 pub mod format;
 pub mod layout;
 pub mod pages;
+pub mod plot;
 pub mod session;

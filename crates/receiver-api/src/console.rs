@@ -13,6 +13,26 @@ pub struct SignInQuery {
     pub next: Option<String>,
 }
 
+/// `GET /ui/messages`: the search form's fields, and the page after `after`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MessagesQuery {
+    pub id: Option<String>,
+    pub outbound: Option<String>,
+    pub to: Option<String>,
+    pub provider: Option<String>,
+    pub status: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub tz: Option<String>,
+    pub after: Option<String>,
+}
+
+/// `GET /ui/providers`: the window of the figures.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ProvidersQuery {
+    pub window: Option<String>,
+}
+
 /// `GET /ui/message`: one provider message.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MessageQuery {

@@ -31,7 +31,9 @@ use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 
 pub use openapi::{query_api_openapi, receiver_openapi};
 
-use crate::console::{AssetPath, InboundQuery, MessageQuery, OutboundQuery, QuarantineQuery, SignInQuery};
+use crate::console::{
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
+};
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{
     EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
@@ -360,6 +362,15 @@ pub trait ReceiverApi {
     /// Signs out (a form with the session's CSRF token).
     #[endpoint { method = POST, path = "/ui/sign-out", tags = ["console"], unpublished = true }]
     async fn console_sign_out(rqctx: RequestContext<Self::Context>, body: UntypedBody) -> ConsoleResponse;
+
+    /// Messages: the search form and what it found, newest first.
+    #[endpoint { method = GET, path = "/ui/messages", tags = ["console"], unpublished = true }]
+    async fn console_messages(rqctx: RequestContext<Self::Context>, query: Query<MessagesQuery>) -> ConsoleResponse;
+
+    /// Providers: delivery rate and delays over a window, plotted.
+    #[endpoint { method = GET, path = "/ui/providers", tags = ["console"], unpublished = true }]
+    async fn console_providers(rqctx: RequestContext<Self::Context>, query: Query<ProvidersQuery>)
+    -> ConsoleResponse;
 
     /// One provider message and its timeline.
     #[endpoint { method = GET, path = "/ui/message", tags = ["console"], unpublished = true }]

@@ -16,8 +16,14 @@ use smsgate_console::pages::quarantine::{Quarantined, ReplayNotice};
 use smsgate_console::pages::sign_in::safe_next;
 use smsgate_console::session;
 use smsgate_normalize::Provider;
-use smsgate_receiver_api::console::{InboundQuery, MessageQuery, OutboundQuery, QuarantineQuery};
-use smsgate_store::Submission;
+use smsgate_console::format::parse_local_time;
+use smsgate_console::pages::messages::SearchForm;
+use smsgate_console::pages::providers::{DEFAULT_WINDOW, window_length};
+use smsgate_normalize::Status;
+use smsgate_receiver_api::console::{
+    InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery,
+};
+use smsgate_store::{DeliveryWindow, MessageSearch, StoreError, Submission};
 
 use crate::console::{Answer, Form, html, not_found, redirect, respond, same_origin, signed_in, signed_in_form, store_failed};
 use crate::context::ReceiverContext;
@@ -26,6 +32,8 @@ use crate::quarantine::{self, Replay};
 
 /// Inbound messages on one console page.
 const INBOUND_PAGE: usize = 50;
+/// Messages on one page of a search.
+const MESSAGES_PAGE: usize = 50;
 
 /// Evaluates to the request's session, or returns its refusal.
 macro_rules! signed_in_or_return {
@@ -76,6 +84,100 @@ pub(crate) fn sign_in(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> A
 pub(crate) fn sign_out(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> Answer {
     signed_in_or_return!(signed_in_form(rqctx, body));
     redirect("/ui/sign-in", Some(session::clear_cookie(rqctx.context().https)))
+}
+
+/// Messages: the search form and the page of messages it finds.
+pub(crate) async fn messages(rqctx: &RequestContext<ReceiverContext>, query: MessagesQuery) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let field = |value: Option<String>| value.map(|v| v.trim().to_string()).unwrap_or_default();
+    let form = SearchForm {
+        id: field(query.id),
+        outbound: field(query.outbound),
+        to: field(query.to),
+        provider: field(query.provider),
+        status: field(query.status),
+        since: field(query.since),
+        until: field(query.until),
+        tz: field(query.tz),
+    };
+    let after = query.after.filter(|a| !a.is_empty());
+    let paged = after.is_some();
+    let refused = |error: &str| {
+        let page = pages::messages::messages(&me.csrf, &form, Err(error), paged);
+        html(StatusCode::BAD_REQUEST, page)
+    };
+    let search = match message_search(&form, after) {
+        Ok(search) => search,
+        Err(error) => return refused(&error),
+    };
+    match rqctx.context().store.search_messages(search).await {
+        Ok(found) => html(StatusCode::OK, pages::messages::messages(&me.csrf, &form, Ok(&found), paged)),
+        Err(StoreError::BadCursor(_)) => refused("That page link is not valid any more: search again."),
+        Err(error) => store_failed(&me.csrf, &error),
+    }
+}
+
+/// The store's search for what the form says, or what is wrong with it.
+fn message_search(form: &SearchForm, after: Option<String>) -> Result<MessageSearch, String> {
+    let given = |value: &str| (!value.is_empty()).then(|| value.to_string());
+    let provider = match form.provider.as_str() {
+        "" => None,
+        name => Some(Provider::parse(name).ok_or_else(|| format!("There is no provider `{name}`."))?),
+    };
+    let status = match form.status.as_str() {
+        "" => None,
+        name => Some(Status::parse(name).ok_or_else(|| format!("There is no status `{name}`."))?),
+    };
+    let offset = match form.tz.as_str() {
+        "" => 0,
+        tz => tz
+            .parse::<i64>()
+            .ok()
+            .filter(|minutes| minutes.abs() <= 24 * 60)
+            .ok_or_else(|| format!("`{tz}` is not a time zone offset in minutes."))?,
+    };
+    let time = |value: &str, name: &str| -> Result<Option<i64>, String> {
+        match value {
+            "" => Ok(None),
+            value => parse_local_time(value, offset)
+                .map(Some)
+                .ok_or_else(|| format!("`{value}` is not a date and time for {name} (e.g. 2026-12-05T21:30).")),
+        }
+    };
+    Ok(MessageSearch {
+        id: given(&form.id),
+        outbound_id: given(&form.outbound),
+        to: given(&form.to),
+        provider,
+        status,
+        since: time(&form.since, "from")?,
+        until: time(&form.until, "until")?,
+        after,
+        limit: MESSAGES_PAGE,
+    })
+}
+
+/// Providers: the delivery statistics of the chosen window, and the
+/// configured providers' breakers.
+pub(crate) async fn providers(rqctx: &RequestContext<ReceiverContext>, query: ProvidersQuery) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let ctx = rqctx.context();
+    let key = query.window.filter(|w| !w.is_empty()).unwrap_or(DEFAULT_WINDOW.to_string());
+    let Some(length) = window_length(&key) else {
+        return not_found(&me.csrf, &format!("There is no window `{key}`: choose one in the form."));
+    };
+    let now = now_millis();
+    let window = match DeliveryWindow::new(Some(now - length), Some(now), None, None, now) {
+        Ok(window) => window,
+        Err(error) => return not_found(&me.csrf, &error.to_string()),
+    };
+    let stats = match ctx.store.delivery_stats(window).await {
+        Ok(stats) => stats,
+        Err(error) => return store_failed(&me.csrf, &error),
+    };
+    let configured = ctx.sending.as_ref().map(|sending| sending.providers());
+    let page = pages::providers::providers(&me.csrf, &key, &stats, configured.as_ref());
+    html(StatusCode::OK, page)
 }
 
 /// One provider message: its timeline, when it was submitted, and the

@@ -13,7 +13,7 @@ use smsgate_receiver_api::views::{
     ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::console::{
-    AssetPath, InboundQuery, MessageQuery, OutboundQuery, QuarantineQuery, SignInQuery,
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::{
     CallbackAck, ConsoleResponse, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams,
@@ -246,6 +246,20 @@ impl ReceiverApi for ReceiverImpl {
 
     async fn console_sign_out(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
         console_pages::sign_out(&rqctx, body.as_bytes())
+    }
+
+    async fn console_messages(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<MessagesQuery>,
+    ) -> ConsoleResponse {
+        console_pages::messages(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_providers(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<ProvidersQuery>,
+    ) -> ConsoleResponse {
+        console_pages::providers(&rqctx, query.into_inner()).await
     }
 
     async fn console_message(rqctx: RequestContext<ReceiverContext>, query: Query<MessageQuery>) -> ConsoleResponse {

@@ -15,7 +15,7 @@ use smsgate_receiver_api::views::{
     ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::console::{
-    AssetPath, InboundQuery, MessageQuery, OutboundQuery, QuarantineQuery, SignInQuery,
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::{
     CallbackAck, ConsoleResponse, Health, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams,
@@ -193,6 +193,14 @@ impl ReceiverApi for Noop {
     }
 
     async fn console_sign_out(_rqctx: RequestContext<()>, _body: UntypedBody) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_messages(_rqctx: RequestContext<()>, _query: Query<MessagesQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_providers(_rqctx: RequestContext<()>, _query: Query<ProvidersQuery>) -> ConsoleResponse {
         Err(nothing_here())
     }
 

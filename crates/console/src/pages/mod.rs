@@ -4,6 +4,8 @@
 pub mod error;
 pub mod inbound;
 pub mod message;
+pub mod messages;
 pub mod outbound;
+pub mod providers;
 pub mod quarantine;
 pub mod sign_in;
