@@ -36,8 +36,8 @@ use crate::console::{
 };
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, Provider, ProvidersPage, QuarantinePage, Status,
 };
 
 /// Tags that say which surface an endpoint belongs to.
@@ -167,6 +167,83 @@ impl<'de> Deserialize<'de> for Limit {
     }
 }
 
+/// `GET /v1/messages`: a search's filters (every one given must hold) and
+/// its page.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MessageSearchParams {
+    /// The provider's message id.
+    pub id: Option<String>,
+    /// smsgate's outbound id (`ob_...`): the provider messages that carried it.
+    pub outbound_id: Option<String>,
+    /// The recipient, with or without its leading `+`.
+    pub to: Option<String>,
+    pub provider: Option<Provider>,
+    /// The current status.
+    pub status: Option<Status>,
+    /// Messages first seen at or after this time (ms since the epoch).
+    pub since: Option<Millis>,
+    /// Messages first seen before this time (ms since the epoch).
+    pub until: Option<Millis>,
+    /// A `next_cursor` from an earlier page (with the same filters);
+    /// omitted, from the newest message.
+    pub after: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<Limit>,
+}
+
+/// `GET /v1/stats/delivery`: the window, its buckets, and a provider.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeliveryStatsParams {
+    /// Start of the window, ms since the epoch (default: a day before `until`).
+    pub since: Option<Millis>,
+    /// End of the window, exclusive (default: now).
+    pub until: Option<Millis>,
+    /// Length of a bucket in ms; at most 1000 buckets (default: the
+    /// shortest of 1 min, 5 min, 15 min, 1 h, 6 h, 1 day, 7 days, 30 days
+    /// that makes at most 60).
+    pub bucket: Option<Millis>,
+    /// One provider only (default: every provider).
+    pub provider: Option<Provider>,
+}
+
+/// A time or a duration in integer milliseconds (times since the epoch,
+/// UTC); anything else is refused with a message saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(transparent)]
+pub struct Millis(pub i64);
+
+impl Millis {
+    const EXPECTED: &str = "an integer number of milliseconds (times: since the epoch, UTC)";
+}
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Millis, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Millis;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(Millis::EXPECTED)
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Millis, E> {
+                Ok(Millis(value))
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Millis, E> {
+                i64::try_from(value)
+                    .map(Millis)
+                    .map_err(|_| E::custom(format!("expected {}, got {value}", Millis::EXPECTED)))
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Millis, E> {
+                value
+                    .trim()
+                    .parse::<i64>()
+                    .map(Millis)
+                    .map_err(|_| E::custom(format!("expected {}, got `{value}`", Millis::EXPECTED)))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// The receiver: provider callbacks, and the query API for the services that
 /// consume what was received. Callback operation ids are the providers' own.
 ///
@@ -267,6 +344,29 @@ pub trait ReceiverApi {
         rqctx: RequestContext<Self::Context>,
         path: Path<MessagePath>,
     ) -> Result<HttpResponseOk<MessageView>, HttpError>;
+
+    /// Outbound messages matching every filter given, newest first (by
+    /// `first_seen_at`), a page at a time: `next_cursor` is null on the
+    /// last page. Each message's events are in
+    /// `/v1/messages/{provider}/{message_id}`. 400 for a bad filter value or
+    /// a cursor this store never handed out.
+    #[endpoint { method = GET, path = "/v1/messages", operation_id = "searchMessages", tags = ["query"] }]
+    async fn search_messages(
+        rqctx: RequestContext<Self::Context>,
+        query: Query<MessageSearchParams>,
+    ) -> Result<HttpResponseOk<MessagesPage>, HttpError>;
+
+    /// Delivery per provider over a window (messages by when smsgate first
+    /// saw them), in total and per bucket: counts by current status,
+    /// delivery rate (delivered or read over finished), and the delay from
+    /// submission to delivery as nearest-rank percentiles p50, p90, p99.
+    /// 400 for a window that ends before it starts or has over 1000
+    /// buckets.
+    #[endpoint { method = GET, path = "/v1/stats/delivery", operation_id = "getDeliveryStats", tags = ["query"] }]
+    async fn delivery_stats(
+        rqctx: RequestContext<Self::Context>,
+        query: Query<DeliveryStatsParams>,
+    ) -> Result<HttpResponseOk<DeliveryStats>, HttpError>;
 
     /// Every stored event once, in commit order, resumable from any cursor.
     #[endpoint { method = GET, path = "/v1/events", operation_id = "listEvents", tags = ["query"] }]

@@ -112,19 +112,24 @@ mod tests {
                 "/readyz",
                 "/v1/events",
                 "/v1/inbound",
+                "/v1/messages",
                 "/v1/messages/{provider}/{message_id}",
                 "/v1/opt-outs",
                 "/v1/opt-outs/{number}",
                 "/v1/outbound",
                 "/v1/outbound/{id}",
                 "/v1/providers",
-                "/v1/quarantine"
+                "/v1/quarantine",
+                "/v1/stats/delivery"
             ]
         );
-        assert_eq!(
-            document["paths"]["/v1/events"]["get"]["security"],
-            json!([{"bearerToken": []}])
-        );
+        for path in ["/v1/events", "/v1/messages", "/v1/stats/delivery"] {
+            assert_eq!(
+                document["paths"][path]["get"]["security"],
+                json!([{"bearerToken": []}]),
+                "{path}"
+            );
+        }
         assert!(document["components"]["schemas"].get("SmsStatusCallback").is_none());
         let tags: Vec<&str> = document["tags"]
             .as_array()

@@ -9,21 +9,21 @@ use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::console::{
     AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::{
-    CallbackAck, ConsoleResponse, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams,
-    ReceiverApi,
+    CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, Limit, MessagePath, MessageSearchParams, OptOutPath,
+    OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
 };
-use smsgate_store::StoreError;
+use smsgate_store::{DeliveryWindow, MessageSearch, StoreError};
 
 use crate::console_pages;
 use crate::context::ReceiverContext;
-use crate::ingest::{self, Payload};
+use crate::ingest::{self, Payload, now_millis};
 use crate::outbound;
 
 /// The receiver's implementation of [`ReceiverApi`] (its context is
@@ -130,6 +130,47 @@ impl ReceiverApi for ReceiverImpl {
             Some(message) => Ok(HttpResponseOk(message)),
             None => Err(not_found()),
         }
+    }
+
+    async fn search_messages(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<MessageSearchParams>,
+    ) -> Result<HttpResponseOk<MessagesPage>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_api_token(&rqctx)?;
+        let q = query.into_inner();
+        let search = MessageSearch {
+            id: q.id,
+            outbound_id: q.outbound_id,
+            to: q.to,
+            provider: q.provider,
+            status: q.status,
+            since: q.since.map(|t| t.0),
+            until: q.until.map(|t| t.0),
+            after: q.after,
+            limit: page_size(q.limit),
+        };
+        let page = ctx.store.search_messages(search).await.map_err(store_error)?;
+        Ok(HttpResponseOk(page))
+    }
+
+    async fn delivery_stats(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<DeliveryStatsParams>,
+    ) -> Result<HttpResponseOk<DeliveryStats>, HttpError> {
+        let ctx = rqctx.context();
+        ctx.require_api_token(&rqctx)?;
+        let q = query.into_inner();
+        let window = DeliveryWindow::new(
+            q.since.map(|t| t.0),
+            q.until.map(|t| t.0),
+            q.bucket.map(|t| t.0),
+            q.provider,
+            now_millis(),
+        )
+        .map_err(|error| bad_request(error.to_string()))?;
+        let stats = ctx.store.delivery_stats(window).await.map_err(store_error)?;
+        Ok(HttpResponseOk(stats))
     }
 
     async fn list_events(
@@ -297,11 +338,13 @@ fn page_size(limit: Option<Limit>) -> usize {
     limit.unwrap_or(Limit::DEFAULT).0 as usize
 }
 
+fn bad_request(message: String) -> HttpError {
+    HttpError::for_client_error(None, ClientErrorStatusCode::BAD_REQUEST, message)
+}
+
 fn store_error(error: StoreError) -> HttpError {
     match error {
-        StoreError::BadCursor(_) => {
-            HttpError::for_client_error(None, ClientErrorStatusCode::BAD_REQUEST, error.to_string())
-        }
+        StoreError::BadCursor(_) => bad_request(error.to_string()),
         StoreError::Unavailable(_) => ingest::unavailable(&error),
         StoreError::Other(_) => HttpError::for_internal_error(error.to_string()),
     }

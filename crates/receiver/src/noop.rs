@@ -11,15 +11,15 @@ use dropshot::{
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::console::{
     AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::{
-    CallbackAck, ConsoleResponse, Health, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams,
-    ReceiverApi, receiver_api_mod,
+    CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, MessagePath, MessageSearchParams, OptOutPath,
+    OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
 };
 
 use smsgate_http_server::start_server;
@@ -115,6 +115,20 @@ impl ReceiverApi for Noop {
         _rqctx: RequestContext<()>,
         _path: Path<MessagePath>,
     ) -> Result<HttpResponseOk<MessageView>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn search_messages(
+        _rqctx: RequestContext<()>,
+        _query: Query<MessageSearchParams>,
+    ) -> Result<HttpResponseOk<MessagesPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn delivery_stats(
+        _rqctx: RequestContext<()>,
+        _query: Query<DeliveryStatsParams>,
+    ) -> Result<HttpResponseOk<DeliveryStats>, HttpError> {
         Err(nothing_here())
     }
 

@@ -19,6 +19,7 @@
 //! | `store_unavailable` | 503 + Retry-After while the store cannot commit |
 //! | `postgres` | on PostgreSQL: 503 + Retry-After while the server is gone, recovery after (SMSGATE_TEST_POSTGRES_URL) |
 //! | `query_api` | paging, cursors, bad parameters, 404s, /healthz, /metrics |
+//! | `search` | message search and delivery statistics over HTTP, bad parameters |
 //! | `listeners` | callbacks and the query API on separate addresses |
 //! | `concurrency` | a polling consumer sees every event once under concurrent writers |
 //! | `generated_clients` | the providers' side, through the generated callback clients |
@@ -50,5 +51,7 @@ mod postgres;
 mod quarantine;
 #[path = "http/query_api.rs"]
 mod query_api;
+#[path = "http/search.rs"]
+mod search;
 #[path = "http/store_unavailable.rs"]
 mod store_unavailable;

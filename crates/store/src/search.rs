@@ -54,6 +54,8 @@ impl DeliveryWindow {
     /// [`DeliveryWindow::DEFAULT_BUCKETS`] buckets.
     const ROUND_BUCKETS: [i64; 8] = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 6 * HOUR, DAY, 7 * DAY, 30 * DAY];
     pub const DEFAULT_BUCKETS: i64 = 60;
+    /// The last millisecond of the year 9999: the latest time a window takes.
+    pub const LAST_TIME: i64 = 253_402_300_799_999;
 
     /// The window `[since, until)` in buckets of `bucket` ms. Defaults:
     /// `until` now, `since` a day before `until`, `bucket` the shortest of
@@ -68,6 +70,14 @@ impl DeliveryWindow {
     ) -> Result<DeliveryWindow, BadWindow> {
         let until = until.unwrap_or(now);
         let since = since.unwrap_or(until.saturating_sub(Self::DEFAULT_SPAN));
+        for (name, time) in [("since", since), ("until", until)] {
+            if !(0..=Self::LAST_TIME).contains(&time) {
+                return Err(BadWindow(format!(
+                    "{name} must be a time in ms since the epoch from 0 to {} (year 9999), got {time}",
+                    Self::LAST_TIME
+                )));
+            }
+        }
         if since >= until {
             return Err(BadWindow(format!(
                 "since ({since}) must be before until ({until}): both in ms since the epoch"
@@ -158,5 +168,7 @@ mod tests {
         assert!(refused(Some(5), Some(5), None).contains("must be before until"));
         assert!(refused(Some(0), Some(10), Some(0)).contains("positive number of ms"));
         assert!(refused(Some(0), Some(DAY), Some(1000)).contains("86400 buckets, at most 1000"));
+        assert!(refused(Some(-1), None, None).contains("since must be a time"));
+        assert!(refused(None, Some(i64::MAX), None).contains("until must be a time"));
     }
 }

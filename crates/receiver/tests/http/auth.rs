@@ -309,6 +309,8 @@ async fn the_query_api_wants_its_bearer_token() {
         "/v1/quarantine",
         "/v1/messages/clickatell/m-1",
         "/v1/events?limit=5",
+        "/v1/messages?provider=clickatell",
+        "/v1/stats/delivery",
     ];
     for path in paths {
         let url = r.api_url(path);
