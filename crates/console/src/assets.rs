@@ -30,8 +30,10 @@ pub fn asset(name: &str) -> Option<Asset> {
 }
 
 /// The headers every console response carries: nothing may load from
-/// elsewhere or run inline, no page may be framed, and no URL leaks
-/// through a `Referer`.
+/// elsewhere or run inline, no page may be framed, and no URL leaks to
+/// another site through a `Referer` (`same-origin`, not `no-referrer`:
+/// with that, browsers send `Origin: null` on the console's own forms,
+/// which the receiver's same-origin check would refuse).
 pub const SECURITY_HEADERS: [(&str, &str); 4] = [
     (
         "content-security-policy",
@@ -39,6 +41,6 @@ pub const SECURITY_HEADERS: [(&str, &str); 4] = [
          frame-ancestors 'none'; base-uri 'none'",
     ),
     ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
+    ("referrer-policy", "same-origin"),
     ("x-frame-options", "DENY"),
 ];

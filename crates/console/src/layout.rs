@@ -42,7 +42,7 @@ pub fn page(title: &str, chrome: Option<Chrome<'_>>, content: Markup) -> Markup 
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="referrer" content="no-referrer";
+                meta name="referrer" content="same-origin";
                 title { (title) " · smsgate" }
                 link rel="stylesheet" href="/ui/assets/console.css";
                 script src="/ui/assets/console.js" defer {}
