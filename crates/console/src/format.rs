@@ -54,7 +54,12 @@ pub fn status(name: &str) -> Markup {
         "unknown" | "uncertain" => "unsure",
         _ => "pending",
     };
-    html! { span class={ "status " (family) } { (name) } }
+    badge(family, name)
+}
+
+/// A badge of `family` (`good`, `bad`, `unsure`, `pending`) saying `text`.
+pub fn badge(family: &str, text: &str) -> Markup {
+    html! { span class={ "status " (family) } { (text) } }
 }
 
 /// An optional text, or a dash.
@@ -75,7 +80,11 @@ pub fn link<'a>(path: &str, params: impl IntoIterator<Item = (&'a str, &'a str)>
             any = true;
         }
     }
-    if any { format!("{path}?{}", query.finish()) } else { path.to_string() }
+    if any {
+        format!("{path}?{}", query.finish())
+    } else {
+        path.to_string()
+    }
 }
 
 /// A provider message's page.
@@ -126,7 +135,10 @@ mod tests {
 
     #[test]
     fn links_encode_their_values() {
-        assert_eq!(message_link("clickatell", "a/b c&d"), "/ui/message?provider=clickatell&id=a%2Fb+c%26d");
+        assert_eq!(
+            message_link("clickatell", "a/b c&d"),
+            "/ui/message?provider=clickatell&id=a%2Fb+c%26d"
+        );
         assert_eq!(link("/ui/messages", [("to", ""), ("status", "")]), "/ui/messages");
     }
 

@@ -144,13 +144,24 @@ mod tests {
     fn points_carry_their_figures_and_lines_break_at_empty_buckets() {
         let series = [Series {
             name: "p50",
-            points: vec![(0, Some(4_000.0)), (60_000, Some(3_000.0)), (120_000, None), (180_000, Some(2_000.0))],
+            points: vec![
+                (0, Some(4_000.0)),
+                (60_000, Some(3_000.0)),
+                (120_000, None),
+                (180_000, Some(2_000.0)),
+            ],
         }];
-        let axis = ValueAxis { max: 4_000.0, label: ms };
+        let axis = ValueAxis {
+            max: 4_000.0,
+            label: ms,
+        };
         let svg = plot("delays", "Delays <x>", 0, 240_000, axis, &series).into_string();
         assert_eq!(svg.matches("<circle").count(), 3);
         assert_eq!(svg.matches("<polyline").count(), 1, "the lone last point draws no line");
-        assert!(svg.contains(r#"data-series="p50" data-start="60000" data-value="3000""#), "{svg}");
+        assert!(
+            svg.contains(r#"data-series="p50" data-start="60000" data-value="3000""#),
+            "{svg}"
+        );
         assert!(svg.contains("p50 from 00:01 UTC: 3000 ms"));
         assert!(svg.contains("Delays &lt;x&gt;"));
         assert!(svg.contains(">5000 ms</text>"), "the axis reaches the rounded maximum");

@@ -188,7 +188,11 @@ mod tests {
         assert_eq!(key.verify("v1.a.b", NOW), None);
         assert_eq!(key.verify("", NOW), None);
         let rotated = SessionKey::derive("console-secret", "another-api-token");
-        assert_eq!(rotated.verify(&cookie, NOW), None, "a new API token signs everybody out");
+        assert_eq!(
+            rotated.verify(&cookie, NOW),
+            None,
+            "a new API token signs everybody out"
+        );
         let other = SessionKey::derive("another-secret", "api-token");
         assert_eq!(other.verify(&cookie, NOW), None);
     }
@@ -209,7 +213,10 @@ mod tests {
         let key = key();
         let session = key.issue(NOW);
         let set = set_cookie(&key, &session, NOW, true);
-        assert!(set.contains("; HttpOnly; SameSite=Strict; Max-Age=43200; Secure"), "{set}");
+        assert!(
+            set.contains("; HttpOnly; SameSite=Strict; Max-Age=43200; Secure"),
+            "{set}"
+        );
         assert!(clear_cookie(false).contains("Max-Age=0"));
         let value = key.cookie_value(&session);
         let header = format!("theme=dark; {COOKIE_NAME}={value}; other=1");

@@ -449,10 +449,7 @@ pub trait ReceiverApi {
 
     /// The sign-in form.
     #[endpoint { method = GET, path = "/ui/sign-in", tags = ["console"], unpublished = true }]
-    async fn console_sign_in_form(
-        rqctx: RequestContext<Self::Context>,
-        query: Query<SignInQuery>,
-    ) -> ConsoleResponse;
+    async fn console_sign_in_form(rqctx: RequestContext<Self::Context>, query: Query<SignInQuery>) -> ConsoleResponse;
 
     /// Signs in with the API token (a form body): a session cookie, or the
     /// form again saying the token was wrong.
@@ -469,8 +466,7 @@ pub trait ReceiverApi {
 
     /// Providers: delivery rate and delays over a window, plotted.
     #[endpoint { method = GET, path = "/ui/providers", tags = ["console"], unpublished = true }]
-    async fn console_providers(rqctx: RequestContext<Self::Context>, query: Query<ProvidersQuery>)
-    -> ConsoleResponse;
+    async fn console_providers(rqctx: RequestContext<Self::Context>, query: Query<ProvidersQuery>) -> ConsoleResponse;
 
     /// One provider message and its timeline.
     #[endpoint { method = GET, path = "/ui/message", tags = ["console"], unpublished = true }]
@@ -478,8 +474,7 @@ pub trait ReceiverApi {
 
     /// One message sent through smsgate: attempts and timeline.
     #[endpoint { method = GET, path = "/ui/outbound", tags = ["console"], unpublished = true }]
-    async fn console_outbound(rqctx: RequestContext<Self::Context>, query: Query<OutboundQuery>)
-    -> ConsoleResponse;
+    async fn console_outbound(rqctx: RequestContext<Self::Context>, query: Query<OutboundQuery>) -> ConsoleResponse;
 
     /// Inbound messages.
     #[endpoint { method = GET, path = "/ui/inbound", tags = ["console"], unpublished = true }]
@@ -487,10 +482,8 @@ pub trait ReceiverApi {
 
     /// Quarantined callbacks, with a replay button each.
     #[endpoint { method = GET, path = "/ui/quarantine", tags = ["console"], unpublished = true }]
-    async fn console_quarantine(
-        rqctx: RequestContext<Self::Context>,
-        query: Query<QuarantineQuery>,
-    ) -> ConsoleResponse;
+    async fn console_quarantine(rqctx: RequestContext<Self::Context>, query: Query<QuarantineQuery>)
+    -> ConsoleResponse;
 
     /// Replays one quarantined callback (a form with the session's CSRF token).
     #[endpoint { method = POST, path = "/ui/quarantine/replay", tags = ["console"], unpublished = true }]

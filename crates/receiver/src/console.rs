@@ -98,7 +98,10 @@ impl Form {
 
     /// The first value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -111,7 +114,10 @@ pub(crate) fn signed_in_form(rqctx: &RequestContext<ReceiverContext>, body: &[u8
     let form = Form::parse(body);
     let token = form.get(CSRF_FIELD).unwrap_or_default();
     if !rqctx.context().session_key.csrf_matches(&signed_in.session, token) {
-        tracing::warn!(path = rqctx.request.uri().path(), "console: a form without its session's CSRF token refused");
+        tracing::warn!(
+            path = rqctx.request.uri().path(),
+            "console: a form without its session's CSRF token refused"
+        );
         return Err(forbidden(
             "This form did not come from your console session (its security token is missing or stale). \
              Reload the page and try again.",
@@ -132,7 +138,9 @@ pub(crate) fn same_origin(rqctx: &RequestContext<ReceiverContext>) -> Result<(),
         return Ok(());
     }
     tracing::warn!(%origin, "console: a form posted from another origin refused");
-    Err(forbidden("This form was posted from another site; nothing was changed."))
+    Err(forbidden(
+        "This form was posted from another site; nothing was changed.",
+    ))
 }
 
 fn forbidden(message: &str) -> Answer {

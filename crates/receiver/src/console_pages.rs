@@ -10,22 +10,24 @@ use dropshot::{Body, RequestContext};
 use http::{Response, StatusCode, header};
 use smsgate_console::assets::asset as find_asset;
 use smsgate_console::format::link;
+use smsgate_console::format::parse_local_time;
 use smsgate_console::pages;
 use smsgate_console::pages::message::MessageContext;
+use smsgate_console::pages::messages::SearchForm;
+use smsgate_console::pages::providers::{DEFAULT_WINDOW, window_length};
 use smsgate_console::pages::quarantine::{Quarantined, ReplayNotice};
 use smsgate_console::pages::sign_in::safe_next;
 use smsgate_console::session;
 use smsgate_normalize::Provider;
-use smsgate_console::format::parse_local_time;
-use smsgate_console::pages::messages::SearchForm;
-use smsgate_console::pages::providers::{DEFAULT_WINDOW, window_length};
 use smsgate_normalize::Status;
 use smsgate_receiver_api::console::{
     InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery,
 };
 use smsgate_store::{DeliveryWindow, MessageSearch, StoreError, Submission};
 
-use crate::console::{Answer, Form, html, not_found, redirect, respond, same_origin, signed_in, signed_in_form, store_failed};
+use crate::console::{
+    Answer, Form, html, not_found, redirect, respond, same_origin, signed_in, signed_in_form, store_failed,
+};
 use crate::context::ReceiverContext;
 use crate::ingest::now_millis;
 use crate::quarantine::{self, Replay};
@@ -77,7 +79,10 @@ pub(crate) fn sign_in(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> A
     let now = now_millis();
     let session = ctx.session_key.issue(now);
     tracing::info!("console: signed in");
-    redirect(next, Some(session::set_cookie(&ctx.session_key, &session, now, ctx.https)))
+    redirect(
+        next,
+        Some(session::set_cookie(&ctx.session_key, &session, now, ctx.https)),
+    )
 }
 
 /// Drops the session cookie and goes back to the sign-in form.
@@ -111,7 +116,10 @@ pub(crate) async fn messages(rqctx: &RequestContext<ReceiverContext>, query: Mes
         Err(error) => return refused(&error),
     };
     match rqctx.context().store.search_messages(search).await {
-        Ok(found) => html(StatusCode::OK, pages::messages::messages(&me.csrf, &form, Ok(&found), paged)),
+        Ok(found) => html(
+            StatusCode::OK,
+            pages::messages::messages(&me.csrf, &form, Ok(&found), paged),
+        ),
         Err(StoreError::BadCursor(_)) => refused("That page link is not valid any more: search again."),
         Err(error) => store_failed(&me.csrf, &error),
     }
@@ -162,9 +170,15 @@ fn message_search(form: &SearchForm, after: Option<String>) -> Result<MessageSea
 pub(crate) async fn providers(rqctx: &RequestContext<ReceiverContext>, query: ProvidersQuery) -> Answer {
     let me = signed_in_or_return!(signed_in(rqctx));
     let ctx = rqctx.context();
-    let key = query.window.filter(|w| !w.is_empty()).unwrap_or(DEFAULT_WINDOW.to_string());
+    let key = query
+        .window
+        .filter(|w| !w.is_empty())
+        .unwrap_or(DEFAULT_WINDOW.to_string());
     let Some(length) = window_length(&key) else {
-        return not_found(&me.csrf, &format!("There is no window `{key}`: choose one in the form."));
+        return not_found(
+            &me.csrf,
+            &format!("There is no window `{key}`: choose one in the form."),
+        );
     };
     let now = now_millis();
     let window = match DeliveryWindow::new(Some(now - length), Some(now), None, None, now) {
@@ -225,7 +239,10 @@ pub(crate) async fn outbound(rqctx: &RequestContext<ReceiverContext>, query: Out
     match rqctx.context().store.outbound(id).await {
         Ok(Some(message)) => {
             let provider_of = |api: &str| smsgate_send::Route::from_str(api).ok().map(|r| r.provider());
-            html(StatusCode::OK, pages::outbound::outbound(&me.csrf, &message, provider_of))
+            html(
+                StatusCode::OK,
+                pages::outbound::outbound(&me.csrf, &message, provider_of),
+            )
         }
         Ok(None) => not_found(&me.csrf, &format!("No outbound message with id {id}.")),
         Err(error) => store_failed(&me.csrf, &error),
@@ -302,12 +319,20 @@ pub(crate) async fn replay(rqctx: &RequestContext<ReceiverContext>, body: &[u8])
     };
     let location = match quarantine::replay(store.as_ref(), request).await {
         Ok(Replay::Replayed(outcome)) => {
-            tracing::info!(id, stored = outcome.status_events_stored + outcome.inbound_stored, "console: quarantined request replayed");
+            tracing::info!(
+                id,
+                stored = outcome.status_events_stored + outcome.inbound_stored,
+                "console: quarantined request replayed"
+            );
             let stored = (outcome.status_events_stored + outcome.inbound_stored).to_string();
             let duplicates = outcome.duplicates.to_string();
             link(
                 "/ui/quarantine",
-                [("replayed", id_text.as_str()), ("stored", &stored), ("duplicates", &duplicates)],
+                [
+                    ("replayed", id_text.as_str()),
+                    ("stored", &stored),
+                    ("duplicates", &duplicates),
+                ],
             )
         }
         Ok(Replay::AlreadyReplayed) => link("/ui/quarantine", [("gone", id_text.as_str())]),

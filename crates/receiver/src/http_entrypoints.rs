@@ -7,13 +7,13 @@ use dropshot::{
 };
 use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
+use smsgate_receiver_api::console::{
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
+};
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
     DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
     OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
-};
-use smsgate_receiver_api::console::{
-    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::{
     CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, Limit, MessagePath, MessageSearchParams, OptOutPath,
@@ -289,10 +289,7 @@ impl ReceiverApi for ReceiverImpl {
         console_pages::sign_out(&rqctx, body.as_bytes())
     }
 
-    async fn console_messages(
-        rqctx: RequestContext<ReceiverContext>,
-        query: Query<MessagesQuery>,
-    ) -> ConsoleResponse {
+    async fn console_messages(rqctx: RequestContext<ReceiverContext>, query: Query<MessagesQuery>) -> ConsoleResponse {
         console_pages::messages(&rqctx, query.into_inner()).await
     }
 
@@ -307,10 +304,7 @@ impl ReceiverApi for ReceiverImpl {
         console_pages::message(&rqctx, query.into_inner()).await
     }
 
-    async fn console_outbound(
-        rqctx: RequestContext<ReceiverContext>,
-        query: Query<OutboundQuery>,
-    ) -> ConsoleResponse {
+    async fn console_outbound(rqctx: RequestContext<ReceiverContext>, query: Query<OutboundQuery>) -> ConsoleResponse {
         console_pages::outbound(&rqctx, query.into_inner()).await
     }
 

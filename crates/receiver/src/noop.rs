@@ -10,12 +10,12 @@ use dropshot::{
     RequestContext, TypedBody, UntypedBody,
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
+use smsgate_receiver_api::console::{
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
+};
 use smsgate_receiver_api::views::{
     DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
     OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
-};
-use smsgate_receiver_api::console::{
-    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::{
     CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, MessagePath, MessageSearchParams, OptOutPath,

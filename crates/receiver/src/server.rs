@@ -10,11 +10,11 @@ use smsgate_receiver_api::receiver_api_mod;
 use smsgate_store::Store;
 
 use crate::Secrets;
-use crate::secrets::Secret;
-use smsgate_console::session::SessionKey;
 use crate::context::{ReceiverContext, Surfaces};
 use crate::http_entrypoints::ReceiverImpl;
 use crate::metrics::Metrics;
+use crate::secrets::Secret;
+use smsgate_console::session::SessionKey;
 use smsgate_dispatch::Sending;
 
 /// How to run the receiver.

@@ -19,7 +19,14 @@ use crate::harness::{BIN, database_with_quarantine};
 const PROVIDER_KEY: &str = "console-test-provider-key";
 const KEY_ENV: &str = "SMSGATE_TEST_PROVIDER_KEY";
 /// Recipients through the `za` route (the simulator's Clickatell).
-pub const ZA: [&str; 6] = ["+27820000001", "+27820000002", "+27820000003", "+27820000004", "+27820000005", "+27820000006"];
+pub const ZA: [&str; 6] = [
+    "+27820000001",
+    "+27820000002",
+    "+27820000003",
+    "+27820000004",
+    "+27820000005",
+    "+27820000006",
+];
 /// Recipients through the `us` route: its first provider refuses
 /// connections, so each fails over to the simulator's ClearLine.
 pub const US: [&str; 2] = ["+15550000001", "+15550000002"];
@@ -45,7 +52,15 @@ pub async fn deploy() -> Deployment {
     let database = database_with_quarantine(dir.path()).await;
     let relay = Relay::start(Answers::Forward).await;
     let log = dir.path().join("simulator.log");
-    let simulator = Simulator::start(BIN.as_ref(), &relay.base, CALLBACK_SECRET, PROVIDER_KEY, &["--seed", "11"], &log).await;
+    let simulator = Simulator::start(
+        BIN.as_ref(),
+        &relay.base,
+        CALLBACK_SECRET,
+        PROVIDER_KEY,
+        &["--seed", "11"],
+        &log,
+    )
+    .await;
     let config = dir.path().join("smsgate.toml");
     let sim = &simulator.base;
     std::fs::write(

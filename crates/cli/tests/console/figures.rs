@@ -58,7 +58,10 @@ pub async fn from_the_feed(deployment: &Deployment, since: i64) -> BTreeMap<Stri
             break;
         }
         for event in events.iter().filter(|e| e["kind"] == "status") {
-            let key = (event["provider"].as_str().unwrap().to_string(), event["message_id"].as_str().unwrap().to_string());
+            let key = (
+                event["provider"].as_str().unwrap().to_string(),
+                event["message_id"].as_str().unwrap().to_string(),
+            );
             let received = event["received_at"].as_i64().unwrap();
             let at = event["occurred_at"].as_i64().unwrap_or(received);
             let status = event["status"].as_str().unwrap();
@@ -144,7 +147,11 @@ pub fn assert_same(page: &str, feed: &BTreeMap<String, Figures>) {
                     (Some(a), Some(b)) => (a - b).abs() < 1e-9,
                     (a, b) => a == b,
                 };
-                assert!(rates_agree, "{provider}: rate {:?} on the page, {:?} from the feed", shown.rate, computed.rate);
+                assert!(
+                    rates_agree,
+                    "{provider}: rate {:?} on the page, {:?} from the feed",
+                    shown.rate, computed.rate
+                );
                 assert_eq!(
                     (shown.messages, shown.p50, shown.p90, shown.p99),
                     (computed.messages, computed.p50, computed.p90, computed.p99),

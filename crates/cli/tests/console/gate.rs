@@ -57,12 +57,20 @@ async fn the_console_lets_in_only_a_session_signed_in_with_the_token_and_forms_c
     }
     assert!(!set_cookie.contains(API_TOKEN), "the token never goes into the cookie");
     let offsite = post_sign_in(&http, base, API_TOKEN, "https://elsewhere.example/").await;
-    assert_eq!(offsite.headers()["location"], "/ui/messages", "no redirect off the console");
+    assert_eq!(
+        offsite.headers()["location"],
+        "/ui/messages",
+        "no redirect off the console"
+    );
 
     let cookie = sign_in(&http, base).await;
     let (status, page) = get_page(&http, base, "/ui/quarantine", &cookie).await;
     assert_eq!(status, 200);
-    assert_eq!(page.matches("<article").count(), 2, "both quarantined requests are listed");
+    assert_eq!(
+        page.matches("<article").count(),
+        2,
+        "both quarantined requests are listed"
+    );
     let csrf = csrf_of(&page);
 
     let replay = |form: Vec<(&'static str, String)>, cookie: Option<String>, origin: Option<&'static str>| {
@@ -90,9 +98,13 @@ async fn the_console_lets_in_only_a_session_signed_in_with_the_token_and_forms_c
         .await
         .unwrap();
     assert_eq!(borrowed.status(), 403, "another session's token");
-    let cross_site = replay(vec![id(), ("csrf", csrf.clone())], Some(cookie.clone()), Some("https://evil.example"))
-        .await
-        .unwrap();
+    let cross_site = replay(
+        vec![id(), ("csrf", csrf.clone())],
+        Some(cookie.clone()),
+        Some("https://evil.example"),
+    )
+    .await
+    .unwrap();
     assert_eq!(cross_site.status(), 403, "posted from another origin");
     let (_, page) = get_page(&http, base, "/ui/quarantine", &cookie).await;
     assert_eq!(page.matches("<article").count(), 2, "no refused POST replayed anything");
@@ -111,7 +123,11 @@ async fn the_console_lets_in_only_a_session_signed_in_with_the_token_and_forms_c
     assert_eq!(location, "/ui/quarantine?replayed=1&stored=1&duplicates=0");
     let (_, page) = get_page(&http, base, &location, &cookie).await;
     assert!(page.contains("Request #1 replayed: 1 events stored."), "{page}");
-    assert_eq!(page.matches("<article").count(), 1, "the replayed request left the list");
+    assert_eq!(
+        page.matches("<article").count(),
+        1,
+        "the replayed request left the list"
+    );
     let still = http
         .post(format!("{base}/ui/quarantine/replay"))
         .header("cookie", &cookie)

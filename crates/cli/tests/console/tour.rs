@@ -29,10 +29,16 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     let deployment = deploy().await;
     let base = deployment.served.api_base.clone();
     let first_za = deployment.message_to(ZA[0]).clone();
-    let provider_message = first_za["attempts"][0]["provider_message_id"].as_str().unwrap().to_string();
+    let provider_message = first_za["attempts"][0]["provider_message_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     deployment
         .simulator
-        .control("inbound", json!({"type": "text", "related_message_id": provider_message, "text": "Yes please"}))
+        .control(
+            "inbound",
+            json!({"type": "text", "related_message_id": provider_message, "text": "Yes please"}),
+        )
         .await;
 
     // The figures, over plain HTTP, against the feed.
@@ -63,51 +69,118 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     let client = &browser.client;
 
     client.goto(&format!("{base}/ui/")).await.unwrap();
-    assert!(browser.path().await.starts_with("/ui/sign-in"), "no session: the sign-in form");
+    assert!(
+        browser.path().await.starts_with("/ui/sign-in"),
+        "no session: the sign-in form"
+    );
     browser.screenshot("sign-in").await;
-    client.find(Locator::Css("#token")).await.unwrap().send_keys("not the token").await.unwrap();
-    client.find(Locator::Css("form.stack button")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys("not the token")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.stack button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let refused = browser.wait_for("#sign-in-error").await;
     assert!(refused.text().await.unwrap().contains("not the API token"));
-    client.find(Locator::Css("#token")).await.unwrap().send_keys(API_TOKEN).await.unwrap();
-    client.find(Locator::Css("form.stack button")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys(API_TOKEN)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.stack button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("form.search").await;
     assert_eq!(browser.path().await, "/ui/messages");
 
     // Find a message by its number.
     let number = client.find(Locator::Css("input[name=to]")).await.unwrap();
     number.send_keys(ZA[0]).await.unwrap();
-    client.find(Locator::Css("form.search button")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("form.search button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("table#messages").await;
-    assert_eq!(browser.attributes("tr.message", "data-id").await, [provider_message.clone()]);
+    assert_eq!(
+        browser.attributes("tr.message", "data-id").await,
+        [provider_message.clone()]
+    );
     browser.screenshot("messages").await;
 
     // Its timeline: every event, in provider-time order.
-    client.find(Locator::Css("tr.message td a")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("tr.message td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("table#timeline").await;
-    let expected = statuses(&deployment.api(&format!("/v1/messages/clickatell/{provider_message}")).await);
+    let expected = statuses(
+        &deployment
+            .api(&format!("/v1/messages/clickatell/{provider_message}"))
+            .await,
+    );
     assert_eq!(expected.first().map(String::as_str), Some("accepted"));
     assert_eq!(browser.attributes("tr.event", "data-status").await, expected);
     let shown_local = browser.attributes("time", "class").await;
-    assert!(shown_local.iter().all(|c| c == "local"), "the script showed every time in the browser's zone");
+    assert!(
+        shown_local.iter().all(|c| c == "local"),
+        "the script showed every time in the browser's zone"
+    );
     let utc_titles = browser.attributes("time", "title").await;
-    assert!(utc_titles.iter().all(|t| t.ends_with(" UTC")), "UTC on hover: {utc_titles:?}");
+    assert!(
+        utc_titles.iter().all(|t| t.ends_with(" UTC")),
+        "UTC on hover: {utc_titles:?}"
+    );
     browser.screenshot("message").await;
 
     // The outbound message behind it, and one that failed over.
-    client.find(Locator::Css("dl.facts a")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("dl.facts a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("table#attempts").await;
     assert_eq!(browser.attributes("tr.attempt", "data-kind").await, ["first"]);
     let failed_over = deployment.message_to(US[0])["id"].as_str().unwrap().to_string();
-    client.goto(&format!("{base}/ui/outbound?id={failed_over}")).await.unwrap();
+    client
+        .goto(&format!("{base}/ui/outbound?id={failed_over}"))
+        .await
+        .unwrap();
     browser.wait_for("table#attempts").await;
-    assert_eq!(browser.attributes("tr.attempt", "data-kind").await, ["first", "failover"]);
+    assert_eq!(
+        browser.attributes("tr.attempt", "data-kind").await,
+        ["first", "failover"]
+    );
     browser.screenshot("outbound-failover").await;
 
     // The inbound reply.
     client.goto(&format!("{base}/ui/inbound")).await.unwrap();
     browser.wait_for("h1").await;
-    let replies = client.find_all(Locator::Css("tr.inbound[data-type=text]")).await.unwrap();
+    let replies = client
+        .find_all(Locator::Css("tr.inbound[data-type=text]"))
+        .await
+        .unwrap();
     assert_eq!(replies.len(), 1);
     assert!(replies[0].text().await.unwrap().contains("Yes please"));
     browser.screenshot("inbound").await;
@@ -144,11 +217,20 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
 
     // Readable on a phone.
     browser.phone().await;
-    client.goto(&format!("{base}/ui/messages?to={}", ZA[1].replace('+', "%2B"))).await.unwrap();
+    client
+        .goto(&format!("{base}/ui/messages?to={}", ZA[1].replace('+', "%2B")))
+        .await
+        .unwrap();
     browser.wait_for("table#messages").await;
     browser.screenshot("messages-phone").await;
 
-    client.find(Locator::Css("header.top form button")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("header.top form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.wait_for("#token").await;
     client.goto(&format!("{base}/ui/quarantine")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;

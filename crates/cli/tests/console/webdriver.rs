@@ -32,7 +32,9 @@ impl Browser {
     pub async fn start() -> Option<Browser> {
         for program in [CHROMIUM, CHROMEDRIVER] {
             if !std::path::Path::new(program).exists() {
-                println!("skipped: the console's browser test needs {program} (apt-get install chromium chromium-driver)");
+                println!(
+                    "skipped: the console's browser test needs {program} (apt-get install chromium chromium-driver)"
+                );
                 return None;
             }
         }
@@ -113,7 +115,10 @@ impl Browser {
     }
 
     async fn path_now(&self) -> String {
-        self.client.current_url().await.map_or_else(|e| e.to_string(), |u| u.to_string())
+        self.client
+            .current_url()
+            .await
+            .map_or_else(|e| e.to_string(), |u| u.to_string())
     }
 
     /// The path (and query) the browser is at.

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+pub use smsgate_test_support::relay::{Answers, Relay};
 use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 use smsgate_test_support::serve::serve_with_test_secrets;
-pub use smsgate_test_support::relay::{Answers, Relay};
 pub use smsgate_test_support::simulator::Simulator;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_smsgate");

@@ -107,8 +107,18 @@ mod tests {
             status: Status::Delivered,
             status_at: Some(1_700_000_004_000),
             events: vec![
-                event(Status::Accepted, "submitted", Some(1_700_000_000_000), 1_700_000_000_000),
-                event(Status::Delivered, "RECEIVED_BY_RECIPIENT", Some(1_700_000_004_000), 1_700_000_004_250),
+                event(
+                    Status::Accepted,
+                    "submitted",
+                    Some(1_700_000_000_000),
+                    1_700_000_000_000,
+                ),
+                event(
+                    Status::Delivered,
+                    "RECEIVED_BY_RECIPIENT",
+                    Some(1_700_000_004_000),
+                    1_700_000_004_250,
+                ),
             ],
         };
         let context = MessageContext {
@@ -119,7 +129,10 @@ mod tests {
         assert!(html.contains("clickatell message m&lt;1&gt;"), "escaped title");
         assert!(html.contains("&lt;b&gt;handset&lt;/b&gt;"), "escaped description");
         let delivered = html.find(r#"data-status="delivered""#).unwrap();
-        assert!(html.find(r#"data-status="accepted""#).unwrap() < delivered, "provider-time order");
+        assert!(
+            html.find(r#"data-status="accepted""#).unwrap() < delivered,
+            "provider-time order"
+        );
         assert!(html[delivered..].contains("4.000 s") && html[delivered..].contains("250 ms"));
         assert!(html.contains(r#"href="/ui/outbound?id=ob_1""#));
         assert!(html.contains(r#"name="csrf" value="csrf-token""#), "the sign-out form");

@@ -167,7 +167,10 @@ mod tests {
             next_cursor: Some("1700000000000:clickatell:m/1".into()),
         };
         let html = messages("t", &form, Ok(&found), false).into_string();
-        assert!(html.contains(r#"href="/ui/message?provider=clickatell&amp;id=m%2F1""#), "{html}");
+        assert!(
+            html.contains(r#"href="/ui/message?provider=clickatell&amp;id=m%2F1""#),
+            "{html}"
+        );
         assert!(html.contains(r#"href="/ui/outbound?id=ob_9""#));
         assert!(html.contains("4.000 s"));
         assert!(html.contains(

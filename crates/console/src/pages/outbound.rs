@@ -144,9 +144,27 @@ mod tests {
             segments: 1,
             created_at: 1_700_000_000_000,
             attempts: vec![
-                attempt("primary", "clickatell-http", None, 1_700_000_000_100, AttemptOutcome::Failed),
-                attempt("backup", "clearline", Some("cl-1"), 1_700_000_001_000, AttemptOutcome::Accepted),
-                attempt("primary", "clickatell", Some("ck/2"), 1_700_000_005_000, AttemptOutcome::Accepted),
+                attempt(
+                    "primary",
+                    "clickatell-http",
+                    None,
+                    1_700_000_000_100,
+                    AttemptOutcome::Failed,
+                ),
+                attempt(
+                    "backup",
+                    "clearline",
+                    Some("cl-1"),
+                    1_700_000_001_000,
+                    AttemptOutcome::Accepted,
+                ),
+                attempt(
+                    "primary",
+                    "clickatell",
+                    Some("ck/2"),
+                    1_700_000_005_000,
+                    AttemptOutcome::Accepted,
+                ),
             ],
             events: vec![OutboundEventView {
                 provider: "primary".into(),
@@ -172,9 +190,15 @@ mod tests {
             .map(|rest| rest.split('"').next().unwrap())
             .collect();
         assert_eq!(kinds, ["first", "failover", "reroute"]);
-        assert!(html.contains(r#"href="/ui/message?provider=clearline&amp;id=cl-1""#), "{html}");
+        assert!(
+            html.contains(r#"href="/ui/message?provider=clearline&amp;id=cl-1""#),
+            "{html}"
+        );
         assert!(html.contains(r#"href="/ui/message?provider=clickatell&amp;id=ck%2F2""#));
         assert!(html.contains("hello &lt;there&gt;"));
-        assert!(html.contains("9.000 s") && html.contains("4.000 s"), "since acceptance and since its attempt");
+        assert!(
+            html.contains("9.000 s") && html.contains("4.000 s"),
+            "since acceptance and since its attempt"
+        );
     }
 }

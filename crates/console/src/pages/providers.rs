@@ -8,7 +8,7 @@
 use maud::{Markup, html};
 use smsgate_normalize::views::{DeliveryFigures, DeliveryStats, ProviderDelivery, ProvidersPage, Status, StatusCounts};
 
-use crate::format::{delay, status, time};
+use crate::format::{badge, delay, status, time};
 use crate::layout::{Chrome, Section, page};
 use crate::plot::{Series, ValueAxis, plot};
 
@@ -86,7 +86,7 @@ pub fn providers(csrf: &str, window: &str, stats: &DeliveryStats, configured: Op
                     tbody { @for provider in &configured.providers {
                         tr data-name=(provider.name) data-breaker=(provider.breaker.as_str()) {
                             td { (provider.name) } td { (provider.api) }
-                            td { (status(match provider.breaker.as_str() { "closed" => "delivered", "open" => "failed", _ => "unknown" })) " " (provider.breaker.as_str()) }
+                            td { (badge(match provider.breaker.as_str() { "closed" => "good", "open" => "bad", _ => "unsure" }, provider.breaker.as_str())) }
                         }
                     } }
                 } }
@@ -109,13 +109,26 @@ fn provider_section(delivery: &ProviderDelivery, stats: &DeliveryStats) -> Marku
             .collect()
     };
     let delays = [
-        Series { name: "p50", points: latency(|f| f.latency.p50) },
-        Series { name: "p90", points: latency(|f| f.latency.p90) },
-        Series { name: "p99", points: latency(|f| f.latency.p99) },
+        Series {
+            name: "p50",
+            points: latency(|f| f.latency.p50),
+        },
+        Series {
+            name: "p90",
+            points: latency(|f| f.latency.p90),
+        },
+        Series {
+            name: "p99",
+            points: latency(|f| f.latency.p99),
+        },
     ];
     let rate = [Series {
         name: "rate",
-        points: delivery.buckets.iter().map(|b| (b.start, b.figures.delivery_rate)).collect(),
+        points: delivery
+            .buckets
+            .iter()
+            .map(|b| (b.start, b.figures.delivery_rate))
+            .collect(),
     }];
     let slowest = delivery
         .buckets
@@ -218,9 +231,18 @@ mod tests {
                     provider: Provider::Clickatell,
                     total: figures(3, 1, Some(4_000)),
                     buckets: vec![
-                        DeliveryBucket { start: 0, figures: figures(2, 1, Some(3_900)) },
-                        DeliveryBucket { start: 60_000, figures: figures(0, 0, None) },
-                        DeliveryBucket { start: 120_000, figures: figures(1, 0, Some(4_000)) },
+                        DeliveryBucket {
+                            start: 0,
+                            figures: figures(2, 1, Some(3_900)),
+                        },
+                        DeliveryBucket {
+                            start: 60_000,
+                            figures: figures(0, 0, None),
+                        },
+                        DeliveryBucket {
+                            start: 120_000,
+                            figures: figures(1, 0, Some(4_000)),
+                        },
                     ],
                 },
                 ProviderDelivery {
@@ -231,9 +253,16 @@ mod tests {
             ],
         };
         let html = providers("t", "15m", &stats, None).into_string();
-        assert!(html.contains(r#"data-messages="4" data-p50="4000" data-p90="4000" data-p99="4000" data-rate="0.75""#), "{html}");
+        assert!(
+            html.contains(r#"data-messages="4" data-p50="4000" data-p90="4000" data-p99="4000" data-rate="0.75""#),
+            "{html}"
+        );
         assert!(html.contains(r#"data-series="p50" data-start="120000" data-value="4000""#));
-        assert_eq!(html.matches(r#"data-series="rate""#).count(), 2, "no rate where nothing finished");
+        assert_eq!(
+            html.matches(r#"data-series="rate""#).count(),
+            2,
+            "no rate where nothing finished"
+        );
         assert!(html.contains(r#"data-status="undelivered" data-count="1""#));
         assert!(html.contains("No message in this window."));
         assert!(html.contains(r#"<option value="15m" selected>"#));

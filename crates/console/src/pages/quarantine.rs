@@ -111,7 +111,11 @@ mod tests {
         assert!(html.contains("not json {&lt;script&gt;"));
         assert!(html.contains("not JSON: &lt;eof&gt;"));
         assert!(html.contains(r#"action="/ui/quarantine/replay""#));
-        assert_eq!(html.matches(r#"name="csrf" value="csrf-1""#).count(), 2, "replay and sign-out");
+        assert_eq!(
+            html.matches(r#"name="csrf" value="csrf-1""#).count(),
+            2,
+            "replay and sign-out"
+        );
         assert!(html.contains("Request #2 replayed: 1 events stored."));
         let empty = quarantine("csrf-1", &[], None).into_string();
         assert!(empty.contains("Nothing is quarantined."));

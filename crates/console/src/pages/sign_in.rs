@@ -43,7 +43,10 @@ mod tests {
     #[test]
     fn the_form_posts_the_token_and_escapes_what_it_echoes() {
         let html = sign_in(Some("wrong <token>"), "/ui/message?id=\"x\"").into_string();
-        assert!(html.contains(r#"<form class="stack" method="post" action="/ui/sign-in">"#), "{html}");
+        assert!(
+            html.contains(r#"<form class="stack" method="post" action="/ui/sign-in">"#),
+            "{html}"
+        );
         assert!(html.contains("wrong &lt;token&gt;"));
         assert!(html.contains(r#"value="/ui/message?id=&quot;x&quot;""#));
         assert!(html.contains(r#"type="password" name="token""#));
