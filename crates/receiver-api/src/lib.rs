@@ -12,6 +12,11 @@
 //! it is given its own, and dropshot cannot merge the descriptions of two
 //! traits into one server. The committed `openapi/smsgate-api.json` is the
 //! `query`-, `outbound`- and `health`-tagged part of the document ([`query_api_openapi`]).
+//!
+//! The console's pages (tag `console`, `/ui/`) are endpoints of the same
+//! trait, so that dropshot routes them on the query API's listener, but
+//! unpublished: they answer HTML and are in no OpenAPI document; their
+//! query strings are in [`console`].
 
 pub mod console;
 pub use smsgate_http_server::extractors;

@@ -42,7 +42,7 @@ pub fn message(csrf: &str, message: &MessageView, context: MessageContext<'_>) -
                 }
             }
             h2 #timeline-heading { "Timeline" }
-            p.muted { "Every event in provider-time order (untimed ones last). Delay: from submission to the provider's time of the event; receipt lag: from the provider's time to smsgate's receipt." }
+            p.muted { "Every event in provider-time order (untimed ones last). Delay: from submission to the provider's time of the event (its receipt when the provider gives no time); receipt lag: from the provider's time to smsgate's receipt." }
             div.scroll {
                 table #timeline aria-labelledby="timeline-heading" {
                     thead { tr {
@@ -67,7 +67,7 @@ pub fn message(csrf: &str, message: &MessageView, context: MessageContext<'_>) -
                                 td { (text(event.description.as_deref())) }
                                 td { (time(event.occurred_at)) }
                                 td { (time(Some(event.received_at))) }
-                                td.num { (delay_between(context.submitted_at, event.occurred_at)) }
+                                td.num { (delay_between(context.submitted_at, Some(event.occurred_at.unwrap_or(event.received_at)))) }
                                 td.num { (delay_between(event.occurred_at, Some(event.received_at))) }
                                 td { (text(event.channel.as_deref())) }
                             }

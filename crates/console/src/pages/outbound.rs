@@ -80,6 +80,7 @@ pub fn outbound(csrf: &str, message: &OutboundView, provider_of: impl Fn(&str) -
                 } }
             }
             h2 #events-heading { "Timeline" }
+            p.muted { "Delays run to the provider's time of each event, or to its receipt when the provider gives no time." }
             @if message.events.is_empty() {
                 p.muted { "No provider event yet." }
             } @else {
@@ -93,6 +94,8 @@ pub fn outbound(csrf: &str, message: &OutboundView, provider_of: impl Fn(&str) -
                     tbody {
                         @for (index, event) in message.events.iter().enumerate() {
                             @let attempt = message.attempts.iter().rev().find(|a| a.provider_message_id.as_deref() == Some(event.provider_message_id.as_str()));
+                            // The provider's time, else the receipt (ClearLine sends none).
+                            @let event_at = event.occurred_at.unwrap_or(event.received_at);
                             tr.event data-status=(event.status.as_str()) {
                                 td.num { (index + 1) }
                                 td { (event.provider) br; (provider_link(attempt.map_or("", |a| a.api.as_str()), Some(&event.provider_message_id))) }
@@ -102,8 +105,8 @@ pub fn outbound(csrf: &str, message: &OutboundView, provider_of: impl Fn(&str) -
                                 td { (text(event.description.as_deref())) }
                                 td { (time(event.occurred_at)) }
                                 td { (time(Some(event.received_at))) }
-                                td.num { (delay_between(Some(message.created_at), event.occurred_at)) }
-                                td.num { (delay_between(attempt.map(|a| a.submitted_at), event.occurred_at)) }
+                                td.num { (delay_between(Some(message.created_at), Some(event_at))) }
+                                td.num { (delay_between(attempt.map(|a| a.submitted_at), Some(event_at))) }
                             }
                         }
                     }
