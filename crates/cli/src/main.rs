@@ -1,5 +1,5 @@
 //! `smsgate`: run the receiver and look at what it stored (`serve`,
-//! `messages`, `events`, `quarantine`), send SMS through a provider (`send`),
+//! `messages`, `stats`, `events`, `quarantine`), send SMS through a provider (`send`),
 //! and stand in for the providers during development and tests (`simulate`).
 //!
 //! Each subcommand is a module; settings come from flags, then `SMSGATE_*`
@@ -17,7 +17,9 @@ mod serve;
 mod settings;
 mod simulate;
 mod source;
+mod stats;
 mod table;
+mod when;
 
 use std::process::ExitCode;
 
@@ -60,6 +62,8 @@ enum Command {
     /// Look at outbound messages.
     #[command(subcommand)]
     Messages(messages::Command),
+    /// Delivery per provider over a window: counts, rate, latency percentiles, per bucket.
+    Stats(stats::Args),
     /// Look at messages sent through smsgate (POST /v1/outbound).
     #[command(subcommand)]
     Outbound(outbound::Command),
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args, &file).await,
             Command::Messages(command) => messages::run(command, &file).await,
+            Command::Stats(args) => stats::run(args, &file).await,
             Command::Events(command) => events::run(command, &file).await,
             Command::Outbound(command) => outbound::run(command, &file).await,
             Command::Quarantine(command) => quarantine::run(command, &file).await,

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use smsgate_normalize::Provider;
-use smsgate_receiver_api::views::{EventsPage, MessageView, OutboundView};
-use smsgate_store::Store;
+use smsgate_receiver_api::views::{DeliveryStats, EventsPage, MessageView, MessagesPage, OutboundView};
+use smsgate_store::{DeliveryWindow, MessageSearch, Store};
 
 use crate::settings::{self, File};
 
@@ -150,5 +150,67 @@ impl Source {
                 convert(page.into_inner())
             }
         }
+    }
+
+    /// A page of the messages `search` finds, newest first.
+    pub async fn search_messages(&self, search: MessageSearch) -> anyhow::Result<MessagesPage> {
+        let client = match self {
+            Source::Store(store) => return Ok(store.search_messages(search).await?),
+            Source::Server(client) => client,
+        };
+        let mut request = client
+            .search_messages()
+            .limit(u32::try_from(search.limit).unwrap_or(u32::MAX));
+        if let Some(id) = search.id {
+            request = request.id(id);
+        }
+        if let Some(outbound_id) = search.outbound_id {
+            request = request.outbound_id(outbound_id);
+        }
+        if let Some(to) = search.to {
+            request = request.to(to);
+        }
+        if let Some(provider) = search.provider {
+            request = request.provider(provider.as_str());
+        }
+        if let Some(status) = search.status {
+            request = request.status(status.as_str());
+        }
+        if let Some(since) = search.since {
+            request = request.since(since);
+        }
+        if let Some(until) = search.until {
+            request = request.until(until);
+        }
+        if let Some(after) = search.after {
+            request = request.after(after);
+        }
+        let page = request
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("the server answered: {e}"))?;
+        convert(page.into_inner())
+    }
+
+    /// Delivery figures over `window` (checked here, so that both sources
+    /// refuse the same windows in the same words).
+    pub async fn delivery_stats(&self, window: DeliveryWindow) -> anyhow::Result<DeliveryStats> {
+        let client = match self {
+            Source::Store(store) => return Ok(store.delivery_stats(window).await?),
+            Source::Server(client) => client,
+        };
+        let mut request = client
+            .get_delivery_stats()
+            .since(window.since())
+            .until(window.until())
+            .bucket(window.bucket());
+        if let Some(provider) = window.provider() {
+            request = request.provider(provider.as_str());
+        }
+        let stats = request
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("the server answered: {e}"))?;
+        convert(stats.into_inner())
     }
 }

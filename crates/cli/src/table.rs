@@ -28,6 +28,16 @@ pub fn time(millis: Option<i64>) -> String {
         .map_or_else(|| "-".into(), |t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
 }
 
+/// A duration in ms for people: `850ms`, `12.4s`, `3m 05s`, `2h 10m`.
+pub fn duration(millis: i64) -> String {
+    match millis {
+        ..1_000 => format!("{millis}ms"),
+        ..60_000 => format!("{:.1}s", millis as f64 / 1000.0),
+        ..3_600_000 => format!("{}m {:02}s", millis / 60_000, millis % 60_000 / 1000),
+        _ => format!("{}h {:02}m", millis / 3_600_000, millis % 3_600_000 / 60_000),
+    }
+}
+
 /// An optional text for a table cell.
 pub fn cell(value: &Option<String>) -> String {
     value.clone().unwrap_or_else(|| "-".into())
@@ -51,5 +61,13 @@ mod tests {
         assert_eq!(time(Some(1_699_131_420_000)), "2023-11-04T20:57:00.000Z");
         assert_eq!(time(Some(0)), "1970-01-01T00:00:00.000Z");
         assert_eq!(time(None), "-");
+    }
+
+    #[test]
+    fn formats_durations() {
+        assert_eq!(duration(850), "850ms");
+        assert_eq!(duration(12_400), "12.4s");
+        assert_eq!(duration(185_000), "3m 05s");
+        assert_eq!(duration(7_800_000), "2h 10m");
     }
 }

@@ -16,6 +16,7 @@
 //! | `payloads` | the callbacks posted, and what the seeded store holds |
 //! | `serve` | printed URLs and token, secrets never logged, `--api-listen`, restarts |
 //! | `messages_show` | one message from the query API and from the store |
+//! | `messages_list` | `messages list` and `stats`, from both sources; bad flags |
 //! | `events_tail` | the feed once, `--after`, `--follow` |
 //! | `settings` | flag > `SMSGATE_*` > config file > default; bad input |
 //! | `production` | HTTPS and a certificate reloaded on SIGHUP, JSON logs, the drain's bounds |
@@ -31,6 +32,8 @@ mod payloads;
 mod events_tail;
 #[path = "cli/help.rs"]
 mod help;
+#[path = "cli/messages_list.rs"]
+mod messages_list;
 #[path = "cli/messages_show.rs"]
 mod messages_show;
 #[path = "cli/production.rs"]
