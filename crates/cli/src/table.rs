@@ -32,8 +32,8 @@ pub fn time(millis: Option<i64>) -> String {
 pub fn duration(millis: i64) -> String {
     match millis {
         ..1_000 => format!("{millis}ms"),
-        ..60_000 => format!("{:.1}s", millis as f64 / 1000.0),
-        ..3_600_000 => format!("{}m {:02}s", millis / 60_000, millis % 60_000 / 1000),
+        1_000..60_000 => format!("{:.1}s", millis as f64 / 1000.0),
+        60_000..3_600_000 => format!("{}m {:02}s", millis / 60_000, millis % 60_000 / 1000),
         _ => format!("{}h {:02}m", millis / 3_600_000, millis % 3_600_000 / 60_000),
     }
 }

@@ -25,6 +25,10 @@ use crate::ingest::now_millis;
 /// A console answer: a page, or a redirect.
 pub(crate) type Answer = Result<Response<Body>, HttpError>;
 
+/// What a check gives: `T`, or the answer refusing the request (boxed: an
+/// answer is large beside what the checks give).
+pub(crate) type Gate<T> = Result<T, Box<Answer>>;
+
 /// A signed-in request: its session and the CSRF token its forms carry.
 pub(crate) struct SignedIn {
     pub(crate) session: Session,
@@ -65,9 +69,9 @@ pub(crate) fn respond(mut builder: http::response::Builder, body: Body) -> Answe
 
 /// The request's session, or the redirect to the sign-in form (which comes
 /// back here afterwards). Only on the query API's listener.
-pub(crate) fn signed_in(rqctx: &RequestContext<ReceiverContext>) -> Result<SignedIn, Answer> {
+pub(crate) fn signed_in(rqctx: &RequestContext<ReceiverContext>) -> Gate<SignedIn> {
     let ctx = rqctx.context();
-    ctx.require_query().map_err(Err)?;
+    ctx.require_query().map_err(|error| Box::new(Err(error)))?;
     let cookies = rqctx
         .request
         .headers()
@@ -83,7 +87,7 @@ pub(crate) fn signed_in(rqctx: &RequestContext<ReceiverContext>) -> Result<Signe
         None => {
             let uri = rqctx.request.uri();
             let here = uri.path_and_query().map_or("/ui/messages", |p| p.as_str());
-            Err(redirect(&link("/ui/sign-in", [("next", here)]), None))
+            Err(Box::new(redirect(&link("/ui/sign-in", [("next", here)]), None)))
         }
     }
 }
@@ -108,7 +112,7 @@ impl Form {
 /// A signed-in POST whose form carries the session's CSRF token and that
 /// comes from this host; else the answer refusing it (the sign-in redirect,
 /// or 403).
-pub(crate) fn signed_in_form(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> Result<(SignedIn, Form), Answer> {
+pub(crate) fn signed_in_form(rqctx: &RequestContext<ReceiverContext>, body: &[u8]) -> Gate<(SignedIn, Form)> {
     let signed_in = signed_in(rqctx)?;
     same_origin(rqctx)?;
     let form = Form::parse(body);
@@ -118,16 +122,16 @@ pub(crate) fn signed_in_form(rqctx: &RequestContext<ReceiverContext>, body: &[u8
             path = rqctx.request.uri().path(),
             "console: a form without its session's CSRF token refused"
         );
-        return Err(forbidden(
+        return Err(Box::new(forbidden(
             "This form did not come from your console session (its security token is missing or stale). \
              Reload the page and try again.",
-        ));
+        )));
     }
     Ok((signed_in, form))
 }
 
 /// A POST whose `Origin` (sent by browsers) names another host is refused.
-pub(crate) fn same_origin(rqctx: &RequestContext<ReceiverContext>) -> Result<(), Answer> {
+pub(crate) fn same_origin(rqctx: &RequestContext<ReceiverContext>) -> Gate<()> {
     let headers = rqctx.request.headers();
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
@@ -138,9 +142,9 @@ pub(crate) fn same_origin(rqctx: &RequestContext<ReceiverContext>) -> Result<(),
         return Ok(());
     }
     tracing::warn!(%origin, "console: a form posted from another origin refused");
-    Err(forbidden(
+    Err(Box::new(forbidden(
         "This form was posted from another site; nothing was changed.",
-    ))
+    )))
 }
 
 fn forbidden(message: &str) -> Answer {

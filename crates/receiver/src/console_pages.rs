@@ -37,12 +37,12 @@ const INBOUND_PAGE: usize = 50;
 /// Messages on one page of a search.
 const MESSAGES_PAGE: usize = 50;
 
-/// Evaluates to the request's session, or returns its refusal.
+/// Evaluates to what a check of `console` gives, or returns its refusal.
 macro_rules! signed_in_or_return {
-    ($result:expr) => {
-        match $result {
+    ($gate:expr) => {
+        match $gate {
             Ok(value) => value,
-            Err(answer) => return answer,
+            Err(answer) => return *answer,
         }
     };
 }

@@ -120,7 +120,7 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     browser.wait_for("table#messages").await;
     assert_eq!(
         browser.attributes("tr.message", "data-id").await,
-        [provider_message.clone()]
+        std::slice::from_ref(&provider_message)
     );
     browser.screenshot("messages").await;
 

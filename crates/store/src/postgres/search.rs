@@ -43,7 +43,7 @@ pub(super) async fn messages(pool: &Pool, search: &MessageSearch) -> Result<Vec<
     let mut client = pool.get().await.map_err(pool_error)?;
     let tx = client.transaction().await.map_err(pg_error)?;
     let rows = query(&tx, &statement).await?;
-    rows.iter().map(|row| rows::message_summary(row)).collect()
+    rows.iter().map(rows::message_summary).collect()
 }
 
 /// The statistics of `window`.
@@ -59,12 +59,12 @@ pub(super) async fn delivery_stats(pool: &Pool, window: &DeliveryWindow) -> Resu
     let counts = query(&tx, &search_sql::status_counts_statement(window, placeholder)).await?;
     let counts = counts
         .iter()
-        .map(|row| search_sql::status_count(row))
+        .map(search_sql::status_count)
         .collect::<Result<Vec<_>, _>>()?;
     let ranks = query(&tx, &search_sql::latency_ranks_statement(window, placeholder)).await?;
     let ranks = ranks
         .iter()
-        .map(|row| search_sql::latency_rank(row))
+        .map(search_sql::latency_rank)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(search_sql::delivery_stats(window, counts, ranks))
 }
