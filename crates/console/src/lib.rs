@@ -11,7 +11,8 @@
 //! - [`session`]: signed session cookies and the CSRF token derived from
 //!   each session;
 //! - [`pages`]: one module per page; [`layout`]: the frame they share;
-//! - [`format`]: times, delays, statuses and links as the pages write them;
+//! - [`plot`]: line plots as SVG drawn on the server;
+//! - [`format`](mod@format): times, delays, statuses and links as the pages write them;
 //! - [`assets`]: the stylesheet and script, compiled in (no CDN).
 //!
 //! Pages are rendered with maud, whose `html!` escapes every value it is
