@@ -353,3 +353,67 @@ pub(crate) fn asset(rqctx: &RequestContext<ReceiverContext>, name: &str) -> Answ
         None => respond(Response::builder().status(StatusCode::NOT_FOUND), Body::empty()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_form_becomes_the_stores_search_or_says_what_is_wrong() {
+        let form = SearchForm {
+            to: "+27820000001".into(),
+            provider: "clickatell".into(),
+            status: "delivered".into(),
+            since: "2023-11-14T22:13".into(),
+            tz: "-120".into(),
+            ..SearchForm::default()
+        };
+        let search = message_search(&form, Some("cursor".into())).unwrap();
+        assert_eq!(search.to.as_deref(), Some("+27820000001"));
+        assert_eq!(search.provider, Some(Provider::Clickatell));
+        assert_eq!(search.status, Some(Status::Delivered));
+        assert_eq!(
+            search.since,
+            Some(1_699_999_980_000 - 2 * 3_600_000),
+            "read in the browser's zone"
+        );
+        assert_eq!(
+            (search.id, search.until, search.after.as_deref()),
+            (None, None, Some("cursor"))
+        );
+        let refused = |form: SearchForm| message_search(&form, None).unwrap_err();
+        let with = |edit: fn(&mut SearchForm)| {
+            let mut form = SearchForm::default();
+            edit(&mut form);
+            form
+        };
+        assert!(refused(with(|f| f.provider = "nobody".into())).contains("no provider `nobody`"));
+        assert!(refused(with(|f| f.status = "lost".into())).contains("no status `lost`"));
+        assert!(refused(with(|f| f.until = "tomorrow".into())).contains("`tomorrow` is not a date and time"));
+        assert!(refused(with(|f| f.tz = "9999".into())).contains("not a time zone offset"));
+    }
+
+    #[test]
+    fn a_replays_notice_comes_back_from_its_query() {
+        let query = |pairs: [(&str, &str); 2]| QuarantineQuery {
+            replayed: pairs.iter().find(|(k, _)| *k == "replayed").map(|(_, v)| v.to_string()),
+            stored: pairs.iter().find(|(k, _)| *k == "stored").map(|(_, v)| v.to_string()),
+            duplicates: None,
+            still: pairs.iter().find(|(k, _)| *k == "still").map(|(_, v)| v.to_string()),
+            gone: None,
+        };
+        assert_eq!(
+            replay_notice(&query([("replayed", "3"), ("stored", "2")])),
+            Some(ReplayNotice::Replayed {
+                id: 3,
+                stored: 2,
+                duplicates: 0
+            })
+        );
+        assert_eq!(
+            replay_notice(&query([("still", "4"), ("x", "")])),
+            Some(ReplayNotice::StillQuarantined { id: 4 })
+        );
+        assert_eq!(replay_notice(&query([("still", "four"), ("x", "")])), None);
+    }
+}
