@@ -85,8 +85,13 @@ pub(crate) fn signed_in(rqctx: &RequestContext<ReceiverContext>) -> Gate<SignedI
             Ok(SignedIn { session, csrf })
         }
         None => {
+            // Back to this page after signing in; a form's POST has no
+            // page to come back to.
             let uri = rqctx.request.uri();
-            let here = uri.path_and_query().map_or("/ui/messages", |p| p.as_str());
+            let here = match uri.path_and_query() {
+                Some(here) if rqctx.request.method() == http::Method::GET => here.as_str(),
+                _ => "/ui/messages",
+            };
             Err(Box::new(redirect(&link("/ui/sign-in", [("next", here)]), None)))
         }
     }

@@ -86,6 +86,7 @@ async fn the_console_lets_in_only_a_session_signed_in_with_the_token_and_forms_c
     let id = || ("id", "1".to_string());
     let no_session = replay(vec![id(), ("csrf", csrf.clone())], None, None).await.unwrap();
     assert_eq!(no_session.status(), 303, "no session: to the sign-in form");
+    assert_eq!(no_session.headers()["location"], "/ui/sign-in?next=%2Fui%2Fmessages");
     let no_token = replay(vec![id()], Some(cookie.clone()), None).await.unwrap();
     assert_eq!(no_token.status(), 403, "a session but no CSRF token");
     let wrong_token = replay(vec![id(), ("csrf", "x".repeat(43))], Some(cookie.clone()), None)
