@@ -12,7 +12,8 @@
 //! `build.rs`). `rust_api` says what the change does to the generated Rust
 //! API and which semver bump it needs.
 //!
-//! `bench ingest` measures the receiver's throughput; `fuzz` runs every
+//! `bench ingest` measures the receiver's throughput, `bench query` the message
+//! search and delivery statistics on a million messages; `fuzz` runs every
 //! payload parser under libFuzzer for a bounded time (see [`fuzz`]).
 //!
 //! The tests of `regen` sit in `regen/tests.rs`; the repository-wide tidy
@@ -21,6 +22,7 @@
 mod apis;
 mod audit;
 mod bench;
+mod bench_query;
 mod effective;
 mod fuzz;
 mod generated;
@@ -90,6 +92,9 @@ enum Bench {
     /// only, and a no-op server with the same routes, over loopback with wrk; compare them, and check after each
     /// receiver run that the store holds exactly the acknowledged events.
     Ingest(bench::IngestArgs),
+    /// Fill an empty store (SQLite or PostgreSQL) with a million messages and their events, then time the message
+    /// search and the delivery statistics.
+    Query(bench_query::QueryArgs),
 }
 
 fn workspace_root() -> PathBuf {
@@ -111,6 +116,7 @@ fn main() -> ExitCode {
             report,
         } => regen(apis, upstream, check, accept, allow_breaking, format, report),
         Command::Bench(Bench::Ingest(args)) => exit(bench::ingest(&workspace_root(), &args)),
+        Command::Bench(Bench::Query(args)) => exit(bench_query::query(&workspace_root(), &args)),
         Command::Fuzz(args) => exit(fuzz::fuzz(&workspace_root(), &args)),
     }
 }

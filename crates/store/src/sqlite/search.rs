@@ -42,12 +42,12 @@ pub(super) fn delivery_stats(conn: &mut Connection, window: &DeliveryWindow) -> 
             search_sql::status_count(row)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let ranks = search_sql::latency_ranks_statement(window, placeholder);
-    let ranks = tx
-        .prepare_cached(&ranks.sql)?
-        .query_map(params_from_iter(values(ranks.params)), |row| {
-            search_sql::latency_rank(row)
+    let latencies = search_sql::latency_by_ranks(window, placeholder);
+    let latencies = tx
+        .prepare_cached(&latencies.sql)?
+        .query_map(params_from_iter(values(latencies.params)), |row| {
+            search_sql::latency_row(row)
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(search_sql::delivery_stats(window, counts, ranks))
+    Ok(search_sql::delivery_stats(window, counts, latencies))
 }
