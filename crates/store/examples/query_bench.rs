@@ -80,7 +80,7 @@ fn message_events(i: usize, at: i64, random: &mut Random) -> Vec<StatusEvent> {
     let event = |status: Status, occurred_at: i64, step: &str| StatusEvent {
         provider,
         message_id: id.clone(),
-        client_message_id: (i % 2 == 0).then(|| format!("ob_{i:08}")),
+        client_message_id: i.is_multiple_of(2).then(|| format!("ob_{i:08}")),
         to: Some(number(random_number(i))),
         from: None,
         status,
