@@ -6,10 +6,11 @@
 //! (dedup, feed, status compare-and-set, the original `received_at`) and
 //! takes the request out of the quarantine, in one transaction per request
 //! ([`Store::resolve_quarantined`]), so replaying twice, or on two machines
-//! at once, stores nothing twice.
+//! at once, stores nothing twice. The replay itself is the receiver's
+//! ([`quarantine::replay`]), which the console's replay button calls too.
 
-use smsgate_callbacks::{Input, Route};
-use smsgate_store::{Store, StoredRequest};
+use smsgate_receiver::quarantine::{self, Replay};
+use smsgate_store::Store;
 
 use crate::settings::File;
 use crate::source::DatabaseArgs;
@@ -70,19 +71,6 @@ async fn list(store: &dyn Store, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the current code makes of a stored request.
-fn reparse(request: &StoredRequest) -> Result<smsgate_callbacks::Callback, String> {
-    let Some(route) = Route::ALL.into_iter().find(|route| route.path() == request.path) else {
-        return Err(format!("no callback route at {}", request.path));
-    };
-    let input = if request.method.eq_ignore_ascii_case("GET") {
-        Input::Query(request.query.as_deref().unwrap_or_default())
-    } else {
-        Input::Body(&request.body)
-    };
-    smsgate_callbacks::parse(route, input).map_err(|unparseable| unparseable.0)
-}
-
 async fn replay(store: &dyn Store, dry_run: bool) -> anyhow::Result<()> {
     let requests = store.quarantined_raw().await?;
     let (mut replayed, mut still) = (0usize, 0usize);
@@ -91,30 +79,30 @@ async fn replay(store: &dyn Store, dry_run: bool) -> anyhow::Result<()> {
             "#{} {} {} {}",
             request.id, request.provider, request.method, request.path
         );
-        match reparse(request) {
-            Err(error) => {
+        if dry_run {
+            match quarantine::reparse(request) {
+                Err(error) => {
+                    still += 1;
+                    println!("still quarantined {what}: {}", one_line(&error));
+                }
+                Ok(callback) => {
+                    replayed += 1;
+                    println!(
+                        "would replay {what}: {} status events, {} inbound messages",
+                        callback.status.len(),
+                        callback.inbound.len()
+                    );
+                }
+            }
+            continue;
+        }
+        match quarantine::replay(store, request).await? {
+            Replay::StillQuarantined(error) => {
                 still += 1;
                 println!("still quarantined {what}: {}", one_line(&error));
             }
-            Ok(callback) if dry_run => {
-                replayed += 1;
-                println!(
-                    "would replay {what}: {} status events, {} inbound messages",
-                    callback.status.len(),
-                    callback.inbound.len()
-                );
-            }
-            Ok(callback) => {
-                let events = callback.status.len() + callback.inbound.len();
-                let outcome = store
-                    .resolve_quarantined(request.id, callback.status, callback.inbound)
-                    .await?;
-                // A resolve counts every event as stored or duplicate; none
-                // at all means another replay took the request first.
-                if events > 0 && outcome.status_events_stored + outcome.inbound_stored + outcome.duplicates == 0 {
-                    println!("already replayed {what} (by another replay meanwhile)");
-                    continue;
-                }
+            Replay::AlreadyReplayed => println!("already replayed {what} (by another replay meanwhile)"),
+            Replay::Replayed(outcome) => {
                 replayed += 1;
                 println!(
                     "replayed {what}: stored {} status events, {} inbound messages ({} already stored)",

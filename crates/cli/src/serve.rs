@@ -3,7 +3,8 @@
 //! or SIGTERM, and drain: no new requests, every request in flight answered
 //! after its commit, within `--shutdown-timeout`. SIGHUP reloads the TLS
 //! certificate. With routes configured, the dispatcher runs beside the
-//! receiver and sends what `POST /v1/outbound` stored.
+//! receiver and sends what `POST /v1/outbound` stored. The console's pages
+//! (`/ui/`) are served on the query API's listener.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -68,6 +69,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 /// Store keys of generated secrets, so they survive restarts.
 const CALLBACK_SECRET_KEY: &str = "callback_token";
 const API_TOKEN_KEY: &str = "api_token";
+/// The console's session-signing secret: generated once, never printed.
+const CONSOLE_SECRET_KEY: &str = "console_session_secret";
 
 pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     let address = |name: &str, value: String| -> anyhow::Result<SocketAddr> {
@@ -147,6 +150,9 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         file.path.as_deref().filter(|_| configures_sending)
     });
     let sending = sending_config(sending_file)?;
+    let console_secret = store
+        .setting_or_insert(CONSOLE_SECRET_KEY, Secret::generate().expose())
+        .await?;
     let config = Config {
         listen,
         api_listen,
@@ -154,6 +160,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         body_timeout,
         tls,
         sending: sending.clone(),
+        console_secret: Some(Secret::new(console_secret)),
     };
     let running = smsgate_receiver::start(&config, Arc::clone(&store), secrets.clone()).await?;
     let scheme = if config.tls.is_some() { "https" } else { "http" };
@@ -330,5 +337,6 @@ fn print_start_up(public: &str, api_url: &str, database: &str, secrets: &Secrets
         "Query API: {api_url}/v1  (Authorization: Bearer {})",
         secrets.api.expose()
     );
+    println!("Console:   {api_url}/ui/  (sign in with the query API's token)");
     println!("Metrics:   {api_url}/metrics");
 }

@@ -12,14 +12,20 @@
 //! it is given its own, and dropshot cannot merge the descriptions of two
 //! traits into one server. The committed `openapi/smsgate-api.json` is the
 //! `query`-, `outbound`- and `health`-tagged part of the document ([`query_api_openapi`]).
+//!
+//! The console's pages (tag `console`, `/ui/`) are endpoints of the same
+//! trait, so that dropshot routes them on the query API's listener, but
+//! unpublished: they answer HTML and are in no OpenAPI document; their
+//! query strings are in [`console`].
 
+pub mod console;
 pub use smsgate_http_server::extractors;
 pub mod openapi;
 pub use smsgate_normalize::views;
 
 use dropshot::{
     Body, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, Path, Query, RequestContext,
-    TypedBody,
+    TypedBody, UntypedBody,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -30,6 +36,9 @@ use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
 
 pub use openapi::{query_api_openapi, receiver_openapi};
 
+use crate::console::{
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
+};
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{
     DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
@@ -47,7 +56,13 @@ pub mod tags {
     pub const OUTBOUND: &str = "outbound";
     /// `/healthz`, on every listener.
     pub const HEALTH: &str = "health";
+    /// The operators' web pages under `/ui/`, on the query API's listener;
+    /// unpublished: in no OpenAPI document.
+    pub const CONSOLE: &str = "console";
 }
+
+/// A console page or redirect: HTML, not part of any OpenAPI document.
+pub type ConsoleResponse = Result<http::Response<Body>, HttpError>;
 
 /// The answer to every accepted callback (SmartHive requires it; the other
 /// providers only look at the 2xx status).
@@ -250,6 +265,7 @@ impl<'de> Deserialize<'de> for Millis {
             "query" = { description = "The query API under /v1 (bearer token), and /metrics" },
             "outbound" = { description = "Sending through smsgate's configured providers and routes (bearer token)" },
             "health" = { description = "Liveness and readiness, on every listener" },
+            "console" = { description = "The operators' web pages under /ui/ (HTML, unpublished)" },
         },
     },
 }]
@@ -431,4 +447,54 @@ pub trait ReceiverApi {
     #[endpoint { method = GET, path = "/v1/quarantine", operation_id = "listQuarantine", tags = ["query"] }]
     async fn list_quarantine(rqctx: RequestContext<Self::Context>)
     -> Result<HttpResponseOk<QuarantinePage>, HttpError>;
+
+    /// The console's front door: to the messages page (or to sign in).
+    #[endpoint { method = GET, path = "/ui", tags = ["console"], unpublished = true }]
+    async fn console_home(rqctx: RequestContext<Self::Context>) -> ConsoleResponse;
+
+    /// The sign-in form.
+    #[endpoint { method = GET, path = "/ui/sign-in", tags = ["console"], unpublished = true }]
+    async fn console_sign_in_form(rqctx: RequestContext<Self::Context>, query: Query<SignInQuery>) -> ConsoleResponse;
+
+    /// Signs in with the API token (a form body): a session cookie, or the
+    /// form again saying the token was wrong.
+    #[endpoint { method = POST, path = "/ui/sign-in", tags = ["console"], unpublished = true }]
+    async fn console_sign_in(rqctx: RequestContext<Self::Context>, body: UntypedBody) -> ConsoleResponse;
+
+    /// Signs out (a form with the session's CSRF token).
+    #[endpoint { method = POST, path = "/ui/sign-out", tags = ["console"], unpublished = true }]
+    async fn console_sign_out(rqctx: RequestContext<Self::Context>, body: UntypedBody) -> ConsoleResponse;
+
+    /// Messages: the search form and what it found, newest first.
+    #[endpoint { method = GET, path = "/ui/messages", tags = ["console"], unpublished = true }]
+    async fn console_messages(rqctx: RequestContext<Self::Context>, query: Query<MessagesQuery>) -> ConsoleResponse;
+
+    /// Providers: delivery rate and delays over a window, plotted.
+    #[endpoint { method = GET, path = "/ui/providers", tags = ["console"], unpublished = true }]
+    async fn console_providers(rqctx: RequestContext<Self::Context>, query: Query<ProvidersQuery>) -> ConsoleResponse;
+
+    /// One provider message and its timeline.
+    #[endpoint { method = GET, path = "/ui/message", tags = ["console"], unpublished = true }]
+    async fn console_message(rqctx: RequestContext<Self::Context>, query: Query<MessageQuery>) -> ConsoleResponse;
+
+    /// One message sent through smsgate: attempts and timeline.
+    #[endpoint { method = GET, path = "/ui/outbound", tags = ["console"], unpublished = true }]
+    async fn console_outbound(rqctx: RequestContext<Self::Context>, query: Query<OutboundQuery>) -> ConsoleResponse;
+
+    /// Inbound messages.
+    #[endpoint { method = GET, path = "/ui/inbound", tags = ["console"], unpublished = true }]
+    async fn console_inbound(rqctx: RequestContext<Self::Context>, query: Query<InboundQuery>) -> ConsoleResponse;
+
+    /// Quarantined callbacks, with a replay button each.
+    #[endpoint { method = GET, path = "/ui/quarantine", tags = ["console"], unpublished = true }]
+    async fn console_quarantine(rqctx: RequestContext<Self::Context>, query: Query<QuarantineQuery>)
+    -> ConsoleResponse;
+
+    /// Replays one quarantined callback (a form with the session's CSRF token).
+    #[endpoint { method = POST, path = "/ui/quarantine/replay", tags = ["console"], unpublished = true }]
+    async fn console_replay(rqctx: RequestContext<Self::Context>, body: UntypedBody) -> ConsoleResponse;
+
+    /// The console's stylesheet and script, compiled into the binary.
+    #[endpoint { method = GET, path = "/ui/assets/{name}", tags = ["console"], unpublished = true }]
+    async fn console_asset(rqctx: RequestContext<Self::Context>, path: Path<AssetPath>) -> ConsoleResponse;
 }

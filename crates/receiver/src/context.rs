@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropshot::{ClientErrorStatusCode, HttpError, RequestContext};
+use smsgate_console::session::SessionKey;
 use smsgate_store::Store;
 
 use crate::metrics::Metrics;
@@ -45,6 +46,10 @@ pub struct ReceiverContext {
     pub(crate) surfaces: Surfaces,
     /// Sending through `/v1/outbound`, when routes are configured.
     pub(crate) sending: Option<Sending>,
+    /// What the console's session cookies are signed with.
+    pub(crate) session_key: SessionKey,
+    /// Served over HTTPS (the session cookie is then `Secure`).
+    pub(crate) https: bool,
 }
 
 impl ReceiverContext {

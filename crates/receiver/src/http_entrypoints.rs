@@ -3,21 +3,25 @@
 
 use dropshot::{
     Body, ClientErrorStatusCode, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, Path,
-    Query, RequestContext, TypedBody,
+    Query, RequestContext, TypedBody, UntypedBody,
 };
 use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
+use smsgate_receiver_api::console::{
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
+};
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
     DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
     OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
-    CallbackAck, DeliveryStatsParams, Health, Limit, MessagePath, MessageSearchParams, OptOutPath, OutboundHeaders,
-    OutboundPath, PageParams, ReceiverApi,
+    CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, Limit, MessagePath, MessageSearchParams, OptOutPath,
+    OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
 };
 use smsgate_store::{DeliveryWindow, MessageSearch, StoreError};
 
+use crate::console_pages;
 use crate::context::ReceiverContext;
 use crate::ingest::{self, Payload, now_millis};
 use crate::outbound;
@@ -264,6 +268,63 @@ impl ReceiverApi for ReceiverImpl {
         ctx.require_api_token(&rqctx)?;
         let requests = ctx.store.quarantined().await.map_err(store_error)?;
         Ok(HttpResponseOk(QuarantinePage { requests }))
+    }
+
+    async fn console_home(rqctx: RequestContext<ReceiverContext>) -> ConsoleResponse {
+        console_pages::home(&rqctx)
+    }
+
+    async fn console_sign_in_form(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<SignInQuery>,
+    ) -> ConsoleResponse {
+        console_pages::sign_in_form(&rqctx, query.into_inner().next.as_deref())
+    }
+
+    async fn console_sign_in(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
+        console_pages::sign_in(&rqctx, body.as_bytes())
+    }
+
+    async fn console_sign_out(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
+        console_pages::sign_out(&rqctx, body.as_bytes())
+    }
+
+    async fn console_messages(rqctx: RequestContext<ReceiverContext>, query: Query<MessagesQuery>) -> ConsoleResponse {
+        console_pages::messages(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_providers(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<ProvidersQuery>,
+    ) -> ConsoleResponse {
+        console_pages::providers(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_message(rqctx: RequestContext<ReceiverContext>, query: Query<MessageQuery>) -> ConsoleResponse {
+        console_pages::message(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_outbound(rqctx: RequestContext<ReceiverContext>, query: Query<OutboundQuery>) -> ConsoleResponse {
+        console_pages::outbound(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_inbound(rqctx: RequestContext<ReceiverContext>, query: Query<InboundQuery>) -> ConsoleResponse {
+        console_pages::inbound(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_quarantine(
+        rqctx: RequestContext<ReceiverContext>,
+        query: Query<QuarantineQuery>,
+    ) -> ConsoleResponse {
+        console_pages::quarantine(&rqctx, query.into_inner()).await
+    }
+
+    async fn console_replay(rqctx: RequestContext<ReceiverContext>, body: UntypedBody) -> ConsoleResponse {
+        console_pages::replay(&rqctx, body.as_bytes()).await
+    }
+
+    async fn console_asset(rqctx: RequestContext<ReceiverContext>, path: Path<AssetPath>) -> ConsoleResponse {
+        console_pages::asset(&rqctx, &path.into_inner().name)
     }
 }
 

@@ -13,16 +13,25 @@
 //! through the same group commit, and wakes the dispatcher
 //! (`smsgate-dispatch`), which `smsgate serve` runs beside the receiver.
 //!
+//! The operators' console (`/ui/`, on the query API's listener) is served
+//! here too (`console` guards it with sessions and CSRF tokens,
+//! `console_pages` reads the store for each page) and rendered by
+//! `smsgate-console`; its replay button and `smsgate quarantine replay`
+//! share [`quarantine::replay`].
+//!
 //! [`start_noop`] serves the same routes storing nothing: the baseline of
 //! the ingest benchmark.
 
 mod body;
+mod console;
+mod console_pages;
 mod context;
 mod http_entrypoints;
 mod ingest;
 pub mod metrics;
 mod noop;
 mod outbound;
+pub mod quarantine;
 pub mod secrets;
 mod server;
 

@@ -7,16 +7,19 @@ use std::net::SocketAddr;
 
 use dropshot::{
     Body, Header, HttpError, HttpResponseAccepted, HttpResponseDeleted, HttpResponseOk, HttpServer, Path, Query,
-    RequestContext, TypedBody,
+    RequestContext, TypedBody, UntypedBody,
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
+use smsgate_receiver_api::console::{
+    AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
+};
 use smsgate_receiver_api::views::{
     DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
     OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
 };
 use smsgate_receiver_api::{
-    CallbackAck, DeliveryStatsParams, Health, MessagePath, MessageSearchParams, OptOutPath, OutboundHeaders,
-    OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
+    CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, MessagePath, MessageSearchParams, OptOutPath,
+    OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
 };
 
 use smsgate_http_server::start_server;
@@ -188,6 +191,54 @@ impl ReceiverApi for Noop {
     }
 
     async fn list_quarantine(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<QuarantinePage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn console_home(_rqctx: RequestContext<()>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_sign_in_form(_rqctx: RequestContext<()>, _query: Query<SignInQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_sign_in(_rqctx: RequestContext<()>, _body: UntypedBody) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_sign_out(_rqctx: RequestContext<()>, _body: UntypedBody) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_messages(_rqctx: RequestContext<()>, _query: Query<MessagesQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_providers(_rqctx: RequestContext<()>, _query: Query<ProvidersQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_message(_rqctx: RequestContext<()>, _query: Query<MessageQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_outbound(_rqctx: RequestContext<()>, _query: Query<OutboundQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_inbound(_rqctx: RequestContext<()>, _query: Query<InboundQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_quarantine(_rqctx: RequestContext<()>, _query: Query<QuarantineQuery>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_replay(_rqctx: RequestContext<()>, _body: UntypedBody) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn console_asset(_rqctx: RequestContext<()>, _path: Path<AssetPath>) -> ConsoleResponse {
         Err(nothing_here())
     }
 }

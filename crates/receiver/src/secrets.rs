@@ -69,6 +69,11 @@ impl Secrets {
         by_query | by_basic
     }
 
+    /// Whether `token` is the API token (the console's sign-in form).
+    pub fn api_token_matches(&self, token: &str) -> bool {
+        self.api.matches(token.trim())
+    }
+
     /// Whether a query API request carries `Authorization: Bearer TOKEN`.
     pub fn api_authorized(&self, authorization: Option<&str>) -> bool {
         authorization

@@ -13,6 +13,8 @@ use crate::Secrets;
 use crate::context::{ReceiverContext, Surfaces};
 use crate::http_entrypoints::ReceiverImpl;
 use crate::metrics::Metrics;
+use crate::secrets::Secret;
+use smsgate_console::session::SessionKey;
 use smsgate_dispatch::Sending;
 
 /// How to run the receiver.
@@ -32,6 +34,11 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Sending through `/v1/outbound`; without it, the route says how to configure it.
     pub sending: Option<Sending>,
+    /// The secret the console's session cookies are signed with (with the
+    /// API token). `smsgate serve` keeps one in the store, so that sessions
+    /// survive restarts and every replica accepts them; without one, each
+    /// start makes its own (signing everybody out).
+    pub console_secret: Option<Secret>,
 }
 
 impl Config {
@@ -47,6 +54,7 @@ impl Config {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             tls: None,
             sending: None,
+            console_secret: None,
         }
     }
 }
@@ -114,6 +122,8 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             addr: config.listen,
             message: error.to_string(),
         })?;
+    let console_secret = config.console_secret.clone().unwrap_or_else(Secret::generate);
+    let session_key = SessionKey::derive(console_secret.expose(), secrets.api.expose());
     let mut servers = Vec::new();
     for (addr, surfaces) in listeners {
         let context = ReceiverContext {
@@ -124,6 +134,8 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             body_timeout: config.body_timeout,
             surfaces,
             sending: config.sending.clone(),
+            session_key: session_key.clone(),
+            https: tls.is_some(),
         };
         let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);

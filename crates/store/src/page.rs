@@ -5,9 +5,11 @@
 //! as text or base64. Only the SQL that reads the rows differs per backend.
 
 use base64::Engine;
-use smsgate_normalize::views::{EventsPage, FeedEvent, InboundPage, InboundView, OutboundPage, OutboundView};
+use smsgate_normalize::views::{
+    EventsPage, FeedEvent, InboundPage, InboundView, OutboundPage, OutboundView, QuarantinedRequest,
+};
 
-use crate::contract::StoreError;
+use crate::contract::{StoreError, StoredRequest};
 
 /// Where a feed read starts: the feed `seq` after which rows are wanted, and
 /// the caller's spelling of it, which is the next cursor of a page with
@@ -91,5 +93,20 @@ pub(crate) fn body_text(body: Vec<u8>) -> String {
     match String::from_utf8(body) {
         Ok(text) => text,
         Err(err) => base64::engine::general_purpose::STANDARD.encode(err.as_bytes()),
+    }
+}
+
+impl StoredRequest {
+    /// The request as `/v1/quarantine` shows it (the body as text or base64).
+    pub fn view(&self) -> QuarantinedRequest {
+        QuarantinedRequest {
+            id: self.id,
+            provider: self.provider,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            received_at: self.received_at,
+            error: self.error.clone(),
+            body: body_text(self.body.clone()),
+        }
     }
 }

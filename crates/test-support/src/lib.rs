@@ -18,6 +18,7 @@
 //! | `receiver` | (feature `receiver`) a receiver in the test's process, on a fresh SQLite file, and HTTP helpers |
 //! | [`provider_peer`] | a local HTTP server playing a provider's send API |
 //! | [`proxy`] | a TCP proxy that drops every connection on demand (a database going away) |
+//! | [`relay`] | a TCP relay to an address set later, forwarding or dropping the answers |
 //! | [`postgres`] | the test server's URL (or a "skipped" line), and a schema of its own per test |
 //! | [`load`] | unique callbacks over several providers' routes, and a ledger of what was acknowledged |
 
@@ -28,6 +29,7 @@ pub mod provider_peer;
 pub mod proxy;
 #[cfg(feature = "receiver")]
 pub mod receiver;
+pub mod relay;
 pub mod secrets;
 pub mod serve;
 pub mod simulator;

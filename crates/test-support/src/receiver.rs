@@ -142,6 +142,8 @@ impl TestReceiver {
             body_timeout: options.body_timeout,
             tls: None,
             sending: options.sending.clone(),
+            // Each test receiver signs its console sessions with a key of its own.
+            console_secret: None,
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),

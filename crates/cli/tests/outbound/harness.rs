@@ -4,15 +4,13 @@
 //! and the waits.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+pub use smsgate_test_support::relay::{Answers, Relay};
 use smsgate_test_support::secrets::{API_TOKEN, CALLBACK_SECRET};
 use smsgate_test_support::serve::serve_with_test_secrets;
 pub use smsgate_test_support::simulator::Simulator;
-use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_smsgate");
 /// The key every simulator accepts, given to serve as its providers' keys.
@@ -26,64 +24,6 @@ pub const SETTLE: Duration = Duration::from_secs(180);
 /// back, taking [`PROVIDER_KEY`], with `knobs`.
 pub async fn simulator(callback_base: &str, knobs: &[&str], log: &Path) -> Simulator {
     Simulator::start(BIN.as_ref(), callback_base, CALLBACK_SECRET, PROVIDER_KEY, knobs, log).await
-}
-
-/// What a [`Relay`] does with the server's answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answers {
-    Forward,
-    /// Closes the connection as soon as the server starts answering: the
-    /// request was served, the client never hears how.
-    Drop,
-}
-
-/// A TCP relay on a port of its own to a target set (and changed) later:
-/// the simulators call back a serve that starts after them, or restarts
-/// on another port.
-pub struct Relay {
-    pub base: String,
-    target: Arc<Mutex<Option<String>>>,
-}
-
-impl Relay {
-    pub async fn start(answers: Answers) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let target: Arc<Mutex<Option<String>>> = Arc::default();
-        let current = target.clone();
-        tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let Some(address) = current.lock().unwrap().clone() else {
-                    continue; // nobody to relay to yet: closed
-                };
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&address).await else {
-                        return;
-                    };
-                    match answers {
-                        Answers::Forward => {
-                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                        }
-                        Answers::Drop => {
-                            let (mut from_client, _to_client) = inbound.split();
-                            let (mut from_server, mut to_server) = outbound.split();
-                            let mut first = [0u8; 1];
-                            tokio::select! {
-                                _ = tokio::io::copy(&mut from_client, &mut to_server) => {}
-                                _ = from_server.read(&mut first) => {}
-                            }
-                        }
-                    }
-                });
-            }
-        });
-        Relay { base, target }
-    }
-
-    /// Relays to `base` (`http://ADDR`) from now on.
-    pub fn point_at(&self, base: &str) {
-        *self.target.lock().unwrap() = Some(base.trim_start_matches("http://").to_string());
-    }
 }
 
 /// Writes `smsgate.toml` in `dir` with `providers` (name, api, base URL)
