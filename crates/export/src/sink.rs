@@ -1,0 +1,43 @@
+//! What a worker hands a page of events to, and what it gets back. Each
+//! kind of export is a module (`webhook`, `nats`) with one `send`; this
+//! enum picks it, so that the worker's loop (cursor, lease, replays, dead
+//! letters) is written once.
+
+use smsgate_normalize::views::{DeadLetterView, FeedEvent};
+
+use crate::nats::NatsSink;
+use crate::webhook::WebhookSink;
+
+/// How a page of events went.
+#[derive(Debug, Default)]
+pub(crate) struct Sent {
+    /// The first `handled` events are done with (delivered or dead-lettered);
+    /// the rest must be sent again.
+    pub handled: usize,
+    /// Events given up on after their last retry.
+    pub dead: Vec<DeadLetterView>,
+    /// Why the page stopped short, or the latest failure of an event that
+    /// then was dead-lettered.
+    pub error: Option<String>,
+}
+
+pub(crate) enum Sink {
+    Webhook(WebhookSink),
+    Nats(NatsSink),
+}
+
+impl Sink {
+    pub(crate) async fn send(&mut self, events: &[FeedEvent]) -> Sent {
+        match self {
+            Sink::Webhook(sink) => sink.send(events).await,
+            Sink::Nats(sink) => sink.send(events).await,
+        }
+    }
+
+    /// Whether a page that stopped short is retried after a wait (NATS:
+    /// nothing is ever skipped), as against a webhook whose every event is
+    /// handled (delivered or dead-lettered) before `send` returns.
+    pub(crate) fn retries_pages(&self) -> bool {
+        matches!(self, Sink::Nats(_))
+    }
+}
