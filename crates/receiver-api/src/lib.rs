@@ -8,10 +8,10 @@
 //! building the server.
 //!
 //! One trait holds both surfaces, callbacks (tag `callbacks`) and the query
-//! API (tags `query` and `outbound`): the query API is served on the callback address unless
+//! API (tags `query`, `outbound` and `exports`): the query API is served on the callback address unless
 //! it is given its own, and dropshot cannot merge the descriptions of two
 //! traits into one server. The committed `openapi/smsgate-api.json` is the
-//! `query`-, `outbound`- and `health`-tagged part of the document ([`query_api_openapi`]).
+//! `query`-, `outbound`-, `exports`- and `health`-tagged part of the document ([`query_api_openapi`]).
 
 pub use smsgate_http_server::extractors;
 pub mod openapi;
@@ -32,8 +32,8 @@ pub use openapi::{query_api_openapi, receiver_openapi};
 
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeadLettersPage, EventsPage, ExportsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage, ReplayRequest, ReplayView,
 };
 
 /// Tags that say which surface an endpoint belongs to.
@@ -45,6 +45,9 @@ pub mod tags {
     /// Sending through smsgate: `/v1/outbound` (bearer token), on the
     /// query API's listener.
     pub const OUTBOUND: &str = "outbound";
+    /// Exports (events pushed to other services): `/v1/exports` (bearer
+    /// token), on the query API's listener.
+    pub const EXPORTS: &str = "exports";
     /// `/healthz`, on every listener.
     pub const HEALTH: &str = "health";
 }
@@ -90,6 +93,13 @@ pub struct OutboundPath {
 pub struct OptOutPath {
     /// The number, E.164 (`+27820000001`; a number without `+` is read as if it had one).
     pub number: String,
+}
+
+/// `/v1/exports/{name}/...`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExportPath {
+    /// The export's `name` in the configuration.
+    pub name: String,
 }
 
 /// The headers `POST /v1/outbound` reads.
@@ -172,6 +182,7 @@ impl<'de> Deserialize<'de> for Limit {
             "callbacks" = { description = "Provider callbacks: the routes a provider is configured to call" },
             "query" = { description = "The query API under /v1 (bearer token), and /metrics" },
             "outbound" = { description = "Sending through smsgate's configured providers and routes (bearer token)" },
+            "exports" = { description = "Exports: every stored event pushed to webhooks and NATS JetStream (bearer token)" },
             "health" = { description = "Liveness and readiness, on every listener" },
         },
     },
@@ -331,4 +342,31 @@ pub trait ReceiverApi {
     #[endpoint { method = GET, path = "/v1/quarantine", operation_id = "listQuarantine", tags = ["query"] }]
     async fn list_quarantine(rqctx: RequestContext<Self::Context>)
     -> Result<HttpResponseOk<QuarantinePage>, HttpError>;
+
+    /// The configured exports: each one's kind, the feed cursor it has
+    /// delivered up to, its lag (events stored after it), its state
+    /// (`running`, `failing`, `stopped`) and latest error.
+    #[endpoint { method = GET, path = "/v1/exports", operation_id = "listExports", tags = ["exports"] }]
+    async fn list_exports(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<ExportsPage>, HttpError>;
+
+    /// The events an export gave up on after its last retry, oldest first;
+    /// 404 for an export that is not configured.
+    #[endpoint { method = GET, path = "/v1/exports/{name}/dead-letters", operation_id = "listDeadLetters", tags = ["exports"] }]
+    async fn list_dead_letters(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<ExportPath>,
+    ) -> Result<HttpResponseOk<DeadLettersPage>, HttpError>;
+
+    /// Sends again the stored events received from `since` to `until`
+    /// (milliseconds since the epoch; by default from the first event to
+    /// now), beside the live feed: `202` once the replay is queued (it is
+    /// kept in the store, so it survives a restart). An event a replay
+    /// delivers leaves the dead letters. `400` for `since` after `until`,
+    /// 404 for an export that is not configured.
+    #[endpoint { method = POST, path = "/v1/exports/{name}/replay", operation_id = "replayExport", tags = ["exports"] }]
+    async fn replay_export(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<ExportPath>,
+        body: TypedBody<ReplayRequest>,
+    ) -> Result<HttpResponseAccepted<ReplayView>, HttpError>;
 }

@@ -13,6 +13,7 @@ use smsgate_store::Store;
 use crate::metrics::Metrics;
 use crate::secrets::Secrets;
 use smsgate_dispatch::Sending;
+use smsgate_export::Exports;
 
 /// Which surfaces a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct ReceiverContext {
     pub(crate) surfaces: Surfaces,
     /// Sending through `/v1/outbound`, when routes are configured.
     pub(crate) sending: Option<Sending>,
+    /// The exports `serve` runs, when `[[exports]]` are configured.
+    pub(crate) exports: Option<Exports>,
 }
 
 impl ReceiverContext {

@@ -9,17 +9,18 @@ use smsgate_callbacks::Route;
 use smsgate_normalize::Provider;
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeadLettersPage, EventsPage, ExportsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage, ReplayRequest, ReplayView,
 };
 use smsgate_receiver_api::{
-    CallbackAck, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+    CallbackAck, ExportPath, Health, Limit, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams,
+    ReceiverApi,
 };
 use smsgate_store::StoreError;
 
 use crate::context::ReceiverContext;
 use crate::ingest::{self, Payload};
-use crate::outbound;
+use crate::{exports, outbound};
 
 /// The receiver's implementation of [`ReceiverApi`] (its context is
 /// [`ReceiverContext`]).
@@ -103,6 +104,10 @@ impl ReceiverApi for ReceiverImpl {
         if let Some(sending) = &ctx.sending {
             ctx.metrics
                 .breakers(&sending.breakers.states(std::time::Instant::now()));
+        }
+        if let Some(exports) = &ctx.exports {
+            // Sets the lag gauges; a store that cannot answer leaves the last values.
+            let _ = exports.views(ctx.store.as_ref()).await;
         }
         http::Response::builder()
             .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
@@ -223,7 +228,27 @@ impl ReceiverApi for ReceiverImpl {
         let requests = ctx.store.quarantined().await.map_err(store_error)?;
         Ok(HttpResponseOk(QuarantinePage { requests }))
     }
+
+    async fn list_exports(rqctx: RequestContext<ReceiverContext>) -> Result<HttpResponseOk<ExportsPage>, HttpError> {
+        exports::list(&rqctx).await
+    }
+
+    async fn list_dead_letters(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<ExportPath>,
+    ) -> Result<HttpResponseOk<DeadLettersPage>, HttpError> {
+        exports::dead_letters(&rqctx, &path.into_inner().name).await
+    }
+
+    async fn replay_export(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<ExportPath>,
+        body: TypedBody<ReplayRequest>,
+    ) -> Result<HttpResponseAccepted<ReplayView>, HttpError> {
+        exports::replay(&rqctx, &path.into_inner().name, body.into_inner()).await
+    }
 }
+
 
 fn page_size(limit: Option<Limit>) -> usize {
     limit.unwrap_or(Limit::DEFAULT).0 as usize

@@ -13,11 +13,15 @@
 //! through the same group commit, and wakes the dispatcher
 //! (`smsgate-dispatch`), which `smsgate serve` runs beside the receiver.
 //!
+//! `/v1/exports` (`exports`) shows the exports (`smsgate-export`) that
+//! `smsgate serve` runs, their dead letters, and queues replays.
+//!
 //! [`start_noop`] serves the same routes storing nothing: the baseline of
 //! the ingest benchmark.
 
 mod body;
 mod context;
+mod exports;
 mod http_entrypoints;
 mod ingest;
 pub mod metrics;
@@ -30,4 +34,5 @@ pub use noop::start_noop;
 pub use secrets::Secrets;
 pub use server::{Config, Running, StartError, start};
 pub use smsgate_dispatch::Sending;
+pub use smsgate_export::Exports;
 pub use smsgate_http_server::TlsFiles;

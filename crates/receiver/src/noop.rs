@@ -11,11 +11,11 @@ use dropshot::{
 };
 use smsgate_http_server::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    EventsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage, OutboundRequest, OutboundView,
-    ProvidersPage, QuarantinePage,
+    DeadLettersPage, EventsPage, ExportsPage, InboundPage, MessageView, OptOutView, OptOutsPage, OutboundPage,
+    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage, ReplayRequest, ReplayView,
 };
 use smsgate_receiver_api::{
-    CallbackAck, Health, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+    CallbackAck, ExportPath, Health, MessagePath, OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
     receiver_api_mod,
 };
 
@@ -174,6 +174,25 @@ impl ReceiverApi for Noop {
     }
 
     async fn list_quarantine(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<QuarantinePage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_exports(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<ExportsPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_dead_letters(
+        _rqctx: RequestContext<()>,
+        _path: Path<ExportPath>,
+    ) -> Result<HttpResponseOk<DeadLettersPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn replay_export(
+        _rqctx: RequestContext<()>,
+        _path: Path<ExportPath>,
+        _body: TypedBody<ReplayRequest>,
+    ) -> Result<HttpResponseAccepted<ReplayView>, HttpError> {
         Err(nothing_here())
     }
 }

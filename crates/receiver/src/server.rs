@@ -14,6 +14,7 @@ use crate::context::{ReceiverContext, Surfaces};
 use crate::http_entrypoints::ReceiverImpl;
 use crate::metrics::Metrics;
 use smsgate_dispatch::Sending;
+use smsgate_export::Exports;
 
 /// How to run the receiver.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Sending through `/v1/outbound`; without it, the route says how to configure it.
     pub sending: Option<Sending>,
+    /// The exports `serve` runs, for `/v1/exports` and `/metrics`.
+    pub exports: Option<Exports>,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Config {
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
             tls: None,
             sending: None,
+            exports: None,
         }
     }
 }
@@ -99,7 +103,11 @@ pub type StartError = smsgate_http_server::ListenError;
 
 /// Starts the receiver on `config`'s addresses.
 pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> Result<Running, StartError> {
-    let metrics = Arc::new(Metrics::default());
+    let mut metrics = Metrics::default();
+    if let Some(exports) = &config.exports {
+        metrics.register_exports(&exports.metrics);
+    }
+    let metrics = Arc::new(metrics);
     let listeners = match config.api_listen {
         None => vec![(config.listen, Surfaces::Both)],
         Some(api) => vec![(config.listen, Surfaces::Callbacks), (api, Surfaces::Query)],
@@ -124,6 +132,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             body_timeout: config.body_timeout,
             surfaces,
             sending: config.sending.clone(),
+            exports: config.exports.clone(),
         };
         let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);

@@ -142,6 +142,7 @@ impl TestReceiver {
             body_timeout: options.body_timeout,
             tls: None,
             sending: options.sending.clone(),
+            exports: None,
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),
