@@ -32,7 +32,7 @@ pub(crate) struct NatsSink {
 
 impl NatsSink {
     /// The JetStream context, connecting and making sure of the stream first.
-    async fn ready(&mut self) -> Result<Context, String> {
+    pub(crate) async fn ready(&mut self) -> Result<Context, String> {
         if let Some(context) = &self.jetstream {
             return Ok(context.clone());
         }

@@ -34,6 +34,16 @@ impl Sink {
         }
     }
 
+    /// Makes sure the sink can take events (NATS: connected, the stream
+    /// there), so that a server out of reach shows at start-up, not only
+    /// with the first event.
+    pub(crate) async fn ready(&mut self) -> Result<(), String> {
+        match self {
+            Sink::Webhook(_) => Ok(()),
+            Sink::Nats(sink) => sink.ready().await.map(drop),
+        }
+    }
+
     /// Whether a page that stopped short is retried after a wait (NATS:
     /// nothing is ever skipped), as against a webhook whose every event is
     /// handled (delivered or dead-lettered) before `send` returns.

@@ -134,6 +134,17 @@ impl Worker {
                 Err(error) => return Turn::Failed(format!("the store: {error}")),
             }
         }
+        if let Err(error) = self.sink.ready().await {
+            self.metrics.failed(&self.config.name);
+            let failed = Sent {
+                error: Some(error.clone()),
+                ..Sent::default()
+            };
+            return match self.save(failed, None, None, Vec::new(), false).await {
+                Ok(Turn::Standby) => Turn::Standby,
+                _ => Turn::Failed(error),
+            };
+        }
         self.replay_turn = !self.replay_turn;
         let replay = self
             .holding
