@@ -26,6 +26,15 @@ pub const SECRET_ENV: &str = "SMSGATE_TEST_EXPORT_SECRET";
 /// Long enough for a debug build on a busy 2-core machine.
 pub const SETTLE: Duration = Duration::from_secs(120);
 
+/// Held by each test for its whole run: the tests of this binary take
+/// turns, so that one's load does not slow another's deliveries, and the
+/// isolation test's ratio compares like with like.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().await
+}
+
 /// Writes `smsgate.toml` with `exports` (TOML) in `dir`; its path.
 pub fn config(dir: &Path, exports: &str) -> PathBuf {
     let path = dir.join("smsgate.toml");

@@ -37,6 +37,7 @@ async fn every_event_once_in_the_stream_in_feed_order_through_three_kills() {
     let Some(url) = nats_url("the NATS export through kill -9") else {
         return;
     };
+    let _serial = serial().await;
     let context = jetstream::new(async_nats::connect(url.as_str()).await.unwrap());
     let stream = unique("SMSGATE_TEST");
     let subject = format!("smsgate-test.{}", unique("run"));

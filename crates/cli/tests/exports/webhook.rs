@@ -48,6 +48,7 @@ fn delivered(peer: &Peer) -> HashMap<String, Vec<Seen>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_event_arrives_signed_once_retried_and_dead_letters_replay() {
+    let _serial = serial().await;
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite:{}", dir.path().join("smsgate.db").display());
     let flaky_peer = Peer::start(|seen, state| flaky(seen, state.requests.len())).await;
