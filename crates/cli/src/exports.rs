@@ -154,8 +154,7 @@ impl Source {
                         "no [[exports]] in the config file: give --config with the exports serve runs, or --server"
                     );
                 }
-                let configured: Vec<(&str, &str)> =
-                    configured.iter().map(|(n, k)| (n.as_str(), k.as_str())).collect();
+                let configured: Vec<(&str, &str)> = configured.iter().map(|(n, k)| (n.as_str(), k.as_str())).collect();
                 let now = chrono::Utc::now().timestamp_millis();
                 Ok(smsgate_export::views(&configured, store.exports().await?, now))
             }

@@ -402,7 +402,9 @@ subject = "smsgate.events"
             [Duration::from_millis(10), Duration::from_millis(20)]
         );
         let bus = config.find("bus").unwrap();
-        assert!(matches!(&bus.target, Target::Nats { stream, subject, .. } if stream == "SMSGATE" && subject == "smsgate.events"));
+        assert!(
+            matches!(&bus.target, Target::Nats { stream, subject, .. } if stream == "SMSGATE" && subject == "smsgate.events")
+        );
         assert_eq!(bus.filter, Filter::default());
         assert_eq!(bus.timeout, ExportConfig::DEFAULT_TIMEOUT);
         assert_eq!(bus.retry_schedule.len(), ExportConfig::DEFAULT_RETRY_SCHEDULE_MS.len());
@@ -417,20 +419,50 @@ subject = "smsgate.events"
     #[test]
     fn each_mistake_names_its_line() {
         let cases = [
-            ("kind = \"nats\"", "kind = \"kafka\"", 15, "unknown kind `kafka`: expected webhook or nats"),
+            (
+                "kind = \"nats\"",
+                "kind = \"kafka\"",
+                15,
+                "unknown kind `kafka`: expected webhook or nats",
+            ),
             ("BILLING_SECRET", "UNSET", 8, "UNSET (its secret_env) is not set"),
             ("BILLING_SECRET", "PLAIN", 8, "does not start with whsec_"),
             ("BILLING_SECRET", "NOT_BASE64", 8, "is not base64"),
-            ("kinds = [\"status\"]", "kinds = [\"sent\"]", 9, "unknown event kind `sent`"),
+            (
+                "kinds = [\"status\"]",
+                "kinds = [\"sent\"]",
+                9,
+                "unknown event kind `sent`",
+            ),
             ("[\"clickatell\"]", "[\"twilio\"]", 10, "unknown provider `twilio`"),
             ("[10, 20]", "[]", 11, "retry_schedule_ms is empty"),
-            ("https://billing", "ftp://billing", 7, "is not an http:// or https:// URL"),
+            (
+                "https://billing",
+                "ftp://billing",
+                7,
+                "is not an http:// or https:// URL",
+            ),
             ("nats://127", "http://127", 16, "is not a nats:// or tls:// URL"),
             ("\"SMSGATE\"", "\"SMS.GATE\"", 17, "is not a JetStream stream name"),
             ("smsgate.events\"", "smsgate.*\"", 18, "is not a NATS subject"),
-            ("stream = ", "secret_env = \"BILLING_SECRET\"\nstream = ", 17, "secret_env is a key of webhook exports only"),
-            ("name = \"bus\"", "name = \"billing\"", 13, "two exports are named `billing`"),
-            ("name = \"bus\"", "name = \"bus\"\ncolour = \"red\"", 15, "unknown field `colour`"),
+            (
+                "stream = ",
+                "secret_env = \"BILLING_SECRET\"\nstream = ",
+                17,
+                "secret_env is a key of webhook exports only",
+            ),
+            (
+                "name = \"bus\"",
+                "name = \"billing\"",
+                13,
+                "two exports are named `billing`",
+            ),
+            (
+                "name = \"bus\"",
+                "name = \"bus\"\ncolour = \"red\"",
+                15,
+                "unknown field `colour`",
+            ),
         ];
         for (from, to, line, message) in cases {
             let error = error_with(from, to);

@@ -91,6 +91,9 @@ mod tests {
         assert_eq!(body["time"], "2023-11-14T22:13:20.123Z");
         assert_eq!(body["datacontenttype"], "application/json");
         assert_eq!(body["data"]["cursor"], "42");
-        assert_eq!(nats_subject("smsgate.events", &event()), "smsgate.events.status.smarthive");
+        assert_eq!(
+            nats_subject("smsgate.events", &event()),
+            "smsgate.events.status.smarthive"
+        );
     }
 }

@@ -13,7 +13,8 @@
 //!   mistake names its line);
 //! - `worker`: one loop per export: its lease (one replica at a time runs
 //!   it), the feed from its cursor, replays, and storing each step;
-//! - `sink`, `webhook`, `nats`: the two kinds of export, one `send` each;
+//! - `sink`, `webhook`, `nats`: the two kinds of export, one `send` each
+//!   (`sent`: what they report);
 //!   `envelope` (the bodies), `signing` (Standard Webhooks signatures),
 //!   `backoff` (waits with jitter);
 //! - [`metrics`]: counters for `/metrics`;
@@ -30,6 +31,7 @@ pub mod config;
 pub mod envelope;
 pub mod metrics;
 mod nats;
+mod sent;
 mod signing;
 mod sink;
 mod webhook;
@@ -145,7 +147,7 @@ impl Exports {
                         concurrency: *concurrency,
                         metrics: self.metrics.clone(),
                     }),
-                    Target::Nats { url, stream, subject } => Sink::Nats(NatsSink {
+                    Target::Nats { url, stream, subject } => Sink::Nats(Box::new(NatsSink {
                         export: config.name.clone(),
                         url: url.clone(),
                         stream: stream.clone(),
@@ -153,7 +155,7 @@ impl Exports {
                         timeout: config.timeout,
                         metrics: self.metrics.clone(),
                         jetstream: None,
-                    }),
+                    })),
                 };
                 let worker = Worker {
                     store: Arc::clone(store),

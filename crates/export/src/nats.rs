@@ -18,7 +18,7 @@ use smsgate_normalize::views::FeedEvent;
 use crate::clock::error_chain;
 use crate::envelope::{cloud_event, nats_subject};
 use crate::metrics::ExportMetrics;
-use crate::sink::Sent;
+use crate::sent::Sent;
 
 pub(crate) struct NatsSink {
     pub(crate) export: String,

@@ -62,7 +62,11 @@ mod tests {
 
     #[test]
     fn refuses_secrets_without_the_prefix_or_key() {
-        assert!(Signer::new("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap_err().contains("whsec_"));
+        assert!(
+            Signer::new("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+                .unwrap_err()
+                .contains("whsec_")
+        );
         assert!(Signer::new("whsec_").unwrap_err().contains("no key"));
         assert!(Signer::new("whsec_%%%").unwrap_err().contains("not base64"));
     }

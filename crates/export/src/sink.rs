@@ -3,27 +3,16 @@
 //! enum picks it, so that the worker's loop (cursor, lease, replays, dead
 //! letters) is written once.
 
-use smsgate_normalize::views::{DeadLetterView, FeedEvent};
+use smsgate_normalize::views::FeedEvent;
 
 use crate::nats::NatsSink;
+use crate::sent::Sent;
 use crate::webhook::WebhookSink;
-
-/// How a page of events went.
-#[derive(Debug, Default)]
-pub(crate) struct Sent {
-    /// The first `handled` events are done with (delivered or dead-lettered);
-    /// the rest must be sent again.
-    pub handled: usize,
-    /// Events given up on after their last retry.
-    pub dead: Vec<DeadLetterView>,
-    /// Why the page stopped short, or the latest failure of an event that
-    /// then was dead-lettered.
-    pub error: Option<String>,
-}
 
 pub(crate) enum Sink {
     Webhook(WebhookSink),
-    Nats(NatsSink),
+    /// Boxed: the JetStream context is several times a webhook's size.
+    Nats(Box<NatsSink>),
 }
 
 impl Sink {

@@ -15,8 +15,8 @@ use crate::backoff::delay;
 use crate::clock::now_millis;
 use crate::envelope::webhook_body;
 use crate::metrics::ExportMetrics;
+use crate::sent::Sent;
 use crate::signing::Signer;
-use crate::sink::Sent;
 
 pub(crate) struct WebhookSink {
     pub(crate) export: String,

@@ -28,7 +28,8 @@ use crate::backoff::delay;
 use crate::clock::now_millis;
 use crate::config::ExportConfig;
 use crate::metrics::ExportMetrics;
-use crate::sink::{Sent, Sink};
+use crate::sent::Sent;
+use crate::sink::Sink;
 
 /// Events read from the feed at a time.
 const PAGE: usize = 500;
@@ -177,7 +178,9 @@ impl Worker {
         let moved_to = if complete {
             Some(page.next_cursor)
         } else {
-            sent.handled.checked_sub(1).map(|last| wanted[last].cursor().to_string())
+            sent.handled
+                .checked_sub(1)
+                .map(|last| wanted[last].cursor().to_string())
         };
         let turn = self.save(sent, moved_to.clone(), None, Vec::new(), complete).await?;
         if let (Some(holding), Some(moved_to)) = (self.holding.as_mut(), moved_to) {

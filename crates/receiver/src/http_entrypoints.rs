@@ -249,7 +249,6 @@ impl ReceiverApi for ReceiverImpl {
     }
 }
 
-
 fn page_size(limit: Option<Limit>) -> usize {
     limit.unwrap_or(Limit::DEFAULT).0 as usize
 }

@@ -71,11 +71,6 @@ pub struct ExportRecord {
     pub lag: i64,
 }
 
-/// The feed position of a dead letter's event, as both backends key it.
-pub(crate) fn dead_letter_seq(cursor: &str) -> Result<i64, crate::StoreError> {
-    crate::page::FeedCursor::parse(Some(cursor)).map(|c| c.after)
-}
-
 /// A dead letter's event as stored (JSON of the feed event).
 pub(crate) fn event_json(dead: &DeadLetterView) -> String {
     serde_json::to_string(&dead.event).expect("a feed event serializes")

@@ -59,8 +59,8 @@ use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
 use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
-use crate::exports::{ExportProgress, ExportRecord, HeldExport};
 use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::exports::{ExportProgress, ExportRecord, HeldExport};
 use crate::opt_outs::api_change;
 use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,

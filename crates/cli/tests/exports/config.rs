@@ -41,12 +41,17 @@ fn mistakes_in_an_export_stop_the_start_with_their_line() {
 
     let stderr = refused(&webhook_export("billing", "https://hooks.example/sms", ""), &[]);
     assert!(
-        stderr.contains(&format!("line 5: export `billing`: the environment variable {SECRET_ENV} (its secret_env) is not set")),
+        stderr.contains(&format!(
+            "line 5: export `billing`: the environment variable {SECRET_ENV} (its secret_env) is not set"
+        )),
         "{stderr}"
     );
 
     let not_whsec = "c21zZ2F0ZS1leHBvcnRzLXRlc3Qta2V5LTMyYnl0ZXM=";
-    let stderr = refused(&webhook_export("billing", "https://hooks.example/sms", ""), &[(SECRET_ENV, not_whsec)]);
+    let stderr = refused(
+        &webhook_export("billing", "https://hooks.example/sms", ""),
+        &[(SECRET_ENV, not_whsec)],
+    );
     assert!(stderr.contains("line 5: export `billing`: the secret in"), "{stderr}");
     assert!(stderr.contains("does not start with whsec_"), "{stderr}");
     assert!(!stderr.contains(not_whsec), "the secret was shown: {stderr}");
@@ -73,7 +78,10 @@ async fn nats_out_of_reach_at_start_up_is_a_logged_retry_shown_in_the_api() {
     send_all(&Target::new(&served.callback_base), &callbacks("unreachable", 5), 2).await;
     let bus = api.export("bus").await;
     assert!(
-        bus["last_error"].as_str().unwrap().starts_with("cannot connect to NATS at nats://127.0.0.1:1"),
+        bus["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot connect to NATS at nats://127.0.0.1:1"),
         "{bus}"
     );
     assert_eq!(bus["cursor"], serde_json::Value::Null, "{bus}");
@@ -85,5 +93,8 @@ async fn nats_out_of_reach_at_start_up_is_a_logged_retry_shown_in_the_api() {
     .await;
     let logged = served.stderr_so_far();
     assert!(logged.contains("export failed; retrying"), "{logged}");
-    assert!(logged.contains("cannot connect to NATS at nats://127.0.0.1:1"), "{logged}");
+    assert!(
+        logged.contains("cannot connect to NATS at nats://127.0.0.1:1"),
+        "{logged}"
+    );
 }

@@ -52,7 +52,9 @@ pub fn serve(dir: &Path, database: &str, config: &Path) -> std::process::Command
 
 /// A webhook export's TOML.
 pub fn webhook_export(name: &str, url: &str, extra: &str) -> String {
-    format!("[[exports]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret_env = \"{SECRET_ENV}\"\n{extra}\n")
+    format!(
+        "[[exports]]\nname = \"{name}\"\nkind = \"webhook\"\nurl = \"{url}\"\nsecret_env = \"{SECRET_ENV}\"\n{extra}\n"
+    )
 }
 
 /// Whether `seen` carries a valid Standard Webhooks signature of its body

@@ -33,7 +33,13 @@ async fn a_receiver_that_never_answers_delays_neither_callbacks_nor_the_other_ex
     let _serial = serial().await;
     let plain_dir = tempfile::tempdir().unwrap();
     let plain_database = format!("sqlite:{}", plain_dir.path().join("smsgate.db").display());
-    let plain = Served::start_async(serve_with_test_secrets(BIN.as_ref(), plain_dir.path(), &plain_database, &[])).await;
+    let plain = Served::start_async(serve_with_test_secrets(
+        BIN.as_ref(),
+        plain_dir.path(),
+        &plain_database,
+        &[],
+    ))
+    .await;
     let without_exports = acknowledging(&plain, "plain").await;
     plain.kill9();
 
@@ -48,7 +54,10 @@ async fn a_receiver_that_never_answers_delays_neither_callbacks_nor_the_other_ex
     let served = Served::start_async(serve(dir.path(), &database, &config)).await;
     let with_exports = acknowledging(&served, "exported").await;
     let ratio = with_exports.as_secs_f64() / without_exports.as_secs_f64();
-    println!("acknowledging {} callbacks: {without_exports:?} without exports, {with_exports:?} with them ({ratio:.2}x)", MESSAGES * 2);
+    println!(
+        "acknowledging {} callbacks: {without_exports:?} without exports, {with_exports:?} with them ({ratio:.2}x)",
+        MESSAGES * 2
+    );
     assert!(
         ratio < MOST_SLOWDOWN,
         "{without_exports:?} without exports, {with_exports:?} with a silent receiver: {ratio:.2}x"
@@ -75,5 +84,8 @@ async fn a_receiver_that_never_answers_delays_neither_callbacks_nor_the_other_ex
     assert_eq!(stuck["state"], "running", "{stuck}");
     assert!(!silent.requests().is_empty(), "the silent receiver was never called");
     let live_view = api.export("live").await;
-    assert_eq!((live_view["lag"].as_i64(), live_view["cursor"].clone()), (Some(0), feed.last().unwrap()["cursor"].clone()));
+    assert_eq!(
+        (live_view["lag"].as_i64(), live_view["cursor"].clone()),
+        (Some(0), feed.last().unwrap()["cursor"].clone())
+    );
 }

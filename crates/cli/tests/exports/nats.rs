@@ -59,7 +59,13 @@ async fn every_event_once_in_the_stream_in_feed_order_through_three_kills() {
         wait_until(
             &format!("published {} events before kill {kill}", kill * PUBLISHED_BETWEEN_KILLS),
             async || published(&context, &stream).await >= kill * PUBLISHED_BETWEEN_KILLS,
-            async || format!("{} published, {} acknowledged", published(&context, &stream).await, load.acknowledged()),
+            async || {
+                format!(
+                    "{} published, {} acknowledged",
+                    published(&context, &stream).await,
+                    load.acknowledged()
+                )
+            },
         )
         .await;
         served.kill9();
@@ -74,7 +80,13 @@ async fn every_event_once_in_the_stream_in_feed_order_through_three_kills() {
     wait_until(
         "published every event",
         async || published(&context, &stream).await >= feed.len() as u64 && api.export("bus").await["lag"] == 0,
-        async || format!("{} published; {}", published(&context, &stream).await, api.export("bus").await),
+        async || {
+            format!(
+                "{} published; {}",
+                published(&context, &stream).await,
+                api.export("bus").await
+            )
+        },
     )
     .await;
     assert_eq!(published(&context, &stream).await, feed.len() as u64, "each event once");
@@ -93,7 +105,11 @@ async fn every_event_once_in_the_stream_in_feed_order_through_three_kills() {
         async || format!("{}", api.export("bus").await),
     )
     .await;
-    assert_eq!(published(&context, &stream).await, feed.len() as u64, "duplicates dropped");
+    assert_eq!(
+        published(&context, &stream).await,
+        feed.len() as u64,
+        "duplicates dropped"
+    );
 
     // A consumer reads the stream from its start.
     let reader = context
@@ -123,7 +139,11 @@ async fn every_event_once_in_the_stream_in_feed_order_through_three_kills() {
         let event: Value = serde_json::from_slice(&message.payload).unwrap();
         assert_eq!(event["id"], id.as_str());
         let data = &event["data"];
-        let expected_subject = format!("{subject}.{}.{}", data["kind"].as_str().unwrap(), data["provider"].as_str().unwrap());
+        let expected_subject = format!(
+            "{subject}.{}.{}",
+            data["kind"].as_str().unwrap(),
+            data["provider"].as_str().unwrap()
+        );
         assert_eq!(message.subject.as_str(), expected_subject);
         read.push(event);
     }

@@ -60,11 +60,19 @@ async fn one_replica_runs_the_export_and_the_other_takes_it_over() {
         async || "no owner".to_string(),
     )
     .await;
-    let active = replicas.iter().position(|r| Some(r.pid()) == active).expect("a replica of this test");
+    let active = replicas
+        .iter()
+        .position(|r| Some(r.pid()) == active)
+        .expect("a replica of this test");
     let survivor = replicas.remove(1 - active);
     let doomed = replicas.remove(0);
     let callbacks = callbacks("replicas", MESSAGES);
-    let load = Load::start(&Target::new(&survivor.callback_base), callbacks.clone(), (0..callbacks.len()).collect(), 8);
+    let load = Load::start(
+        &Target::new(&survivor.callback_base),
+        callbacks.clone(),
+        (0..callbacks.len()).collect(),
+        8,
+    );
     wait_until(
         "delivered some events before the kill",
         async || peer.requests().len() >= BEFORE_KILL,
@@ -78,7 +86,11 @@ async fn one_replica_runs_the_export_and_the_other_takes_it_over() {
         .map(|seen| seen.header("webhook-id").unwrap().to_string())
         .collect();
     let distinct: HashSet<&String> = before_kill.iter().collect();
-    assert_eq!(distinct.len(), before_kill.len(), "an event delivered twice while both replicas ran");
+    assert_eq!(
+        distinct.len(),
+        before_kill.len(),
+        "an event delivered twice while both replicas ran"
+    );
     assert!(load.finish().await.unacknowledged().is_empty());
 
     let survivor_pid = survivor.pid();
@@ -102,13 +114,32 @@ async fn one_replica_runs_the_export_and_the_other_takes_it_over() {
         async || {
             delivered().into_iter().collect::<HashSet<_>>().len() == feed.len() && api.export("hook").await["lag"] == 0
         },
-        async || format!("{} distinct of {}: {}", delivered().into_iter().collect::<HashSet<_>>().len(), feed.len(), api.export("hook").await),
+        async || {
+            format!(
+                "{} distinct of {}: {}",
+                delivered().into_iter().collect::<HashSet<_>>().len(),
+                feed.len(),
+                api.export("hook").await
+            )
+        },
     )
     .await;
     let all = delivered();
-    assert_eq!(all.iter().cloned().collect::<HashSet<_>>(), feed.iter().map(event_id).collect::<HashSet<_>>());
-    assert!(all.len() - feed.len() <= PAGE, "{} deliveries of {} events", all.len(), feed.len());
+    assert_eq!(
+        all.iter().cloned().collect::<HashSet<_>>(),
+        feed.iter().map(event_id).collect::<HashSet<_>>()
+    );
+    assert!(
+        all.len() - feed.len() <= PAGE,
+        "{} deliveries of {} events",
+        all.len(),
+        feed.len()
+    );
     let hook = api.export("hook").await;
-    assert_eq!((hook["state"].as_str(), hook["lag"].as_i64()), (Some("running"), Some(0)), "{hook}");
+    assert_eq!(
+        (hook["state"].as_str(), hook["lag"].as_i64()),
+        (Some("running"), Some(0)),
+        "{hook}"
+    );
     assert!(peer.requests().iter().all(signature_valid));
 }

@@ -40,7 +40,10 @@ fn delivered(peer: &Peer) -> HashMap<String, Vec<Seen>> {
     for (before, seen) in peer.requests().into_iter().enumerate() {
         let answer = flaky(&seen, before);
         if answer.status < 300 && answer.delay.is_zero() {
-            by_id.entry(seen.header("webhook-id").unwrap().to_string()).or_default().push(seen);
+            by_id
+                .entry(seen.header("webhook-id").unwrap().to_string())
+                .or_default()
+                .push(seen);
         }
     }
     by_id
@@ -79,14 +82,25 @@ async fn every_event_arrives_signed_once_retried_and_dead_letters_replay() {
     wait_until(
         "delivered every event to the flaky receiver",
         async || delivered(&flaky_peer).len() == ids.len(),
-        async || format!("{} of {}; {}", delivered(&flaky_peer).len(), ids.len(), api.export("hook").await),
+        async || {
+            format!(
+                "{} of {}; {}",
+                delivered(&flaky_peer).len(),
+                ids.len(),
+                api.export("hook").await
+            )
+        },
     )
     .await;
     let requests = flaky_peer.requests();
     assert!(requests.iter().all(signature_valid), "a signature did not verify");
     let delivered = delivered(&flaky_peer);
     assert_eq!(delivered.keys().cloned().collect::<HashSet<_>>(), ids);
-    assert!(requests.len() > ids.len() + ids.len() / 3, "so few retries: {}", requests.len());
+    assert!(
+        requests.len() > ids.len() + ids.len() / 3,
+        "so few retries: {}",
+        requests.len()
+    );
     // Every try of an event: the same id, the same event.
     let by_cursor: HashMap<&str, &Value> = feed.iter().map(|e| (e["cursor"].as_str().unwrap(), e)).collect();
     for seen in &requests {
@@ -98,11 +112,17 @@ async fn every_event_arrives_signed_once_retried_and_dead_letters_replay() {
         assert_eq!(seen.header("content-type"), Some("application/json"));
     }
     let hook = api.export("hook").await;
-    assert_eq!((hook["kind"].as_str(), hook["lag"].as_i64()), (Some("webhook"), Some(0)), "{hook}");
-    assert!(api.get("/v1/exports/hook/dead-letters").await["dead_letters"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert_eq!(
+        (hook["kind"].as_str(), hook["lag"].as_i64()),
+        (Some("webhook"), Some(0)),
+        "{hook}"
+    );
+    assert!(
+        api.get("/v1/exports/hook/dead-letters").await["dead_letters"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // The always-failing receiver: each of its events tried three times, then a dead letter.
     let smarthive = feed.iter().filter(|e| e["provider"] == "smarthive").count();
@@ -146,17 +166,37 @@ async fn every_event_arrives_signed_once_retried_and_dead_letters_replay() {
         .iter()
         .map(|seen| seen.header("webhook-id").unwrap().to_string())
         .collect();
-    let expected: HashSet<String> = dead.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    let expected: HashSet<String> = dead
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(replayed, expected);
     assert!(doomed_peer.requests().iter().all(signature_valid));
-    let (status, answer) = api.post("/v1/exports/doomed/replay", &json!({"since": 2, "until": 1})).await;
+    let (status, answer) = api
+        .post("/v1/exports/doomed/replay", &json!({"since": 2, "until": 1}))
+        .await;
     assert_eq!(status, 400, "{answer}");
     let (status, _) = api.post("/v1/exports/nope/replay", &json!({})).await;
     assert_eq!(status, 404);
-    let metrics = reqwest::get(format!("{}/metrics", served.api_base)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(&format!("smsgate_export_dead_letters_total{{export=\"doomed\"}} {smarthive}")), "{metrics}");
+    let metrics = reqwest::get(format!("{}/metrics", served.api_base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "smsgate_export_dead_letters_total{{export=\"doomed\"}} {smarthive}"
+        )),
+        "{metrics}"
+    );
     assert!(metrics.contains("smsgate_export_lag{export=\"hook\"} 0"), "{metrics}");
-    assert!(metrics.contains("smsgate_export_failures_total{export=\"hook\"}"), "{metrics}");
+    assert!(
+        metrics.contains("smsgate_export_failures_total{export=\"hook\"}"),
+        "{metrics}"
+    );
 }
 
 /// `smsgate ARGS --server BASE` with the API token: its JSON output.
@@ -167,6 +207,10 @@ fn cli(args: &[&str], base: &str) -> Value {
         .env("SMSGATE_API_TOKEN", API_TOKEN)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }

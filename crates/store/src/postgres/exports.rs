@@ -10,9 +10,8 @@ use smsgate_normalize::views::{DeadLetterView, ReplayView};
 
 use super::errors::{get, pg_error, pool_error};
 use crate::contract::StoreError;
-use crate::exports::{
-    ExportProgress, ExportRecord, HeldExport, Replay, ReplayProgress, dead_letter, dead_letter_seq, event_json,
-};
+use crate::exports::{ExportProgress, ExportRecord, HeldExport, Replay, ReplayProgress, dead_letter, event_json};
+use crate::page::feed_position;
 
 /// See `Store::hold_export`.
 pub(super) async fn hold(
@@ -82,7 +81,7 @@ pub(super) async fn save(
         return Ok(false);
     }
     for dead in &progress.dead_letters {
-        let seq = dead_letter_seq(dead.event.cursor())?;
+        let seq = feed_position(dead.event.cursor())?;
         let attempts = i32::try_from(dead.attempts).unwrap_or(i32::MAX);
         tx.execute(
             "INSERT INTO export_dead_letters (export, seq, event, error, attempts, failed_at)
@@ -95,7 +94,7 @@ pub(super) async fn save(
         .map_err(pg_error)?;
     }
     for cursor in &progress.delivered {
-        let seq = dead_letter_seq(cursor)?;
+        let seq = feed_position(cursor)?;
         tx.execute(
             "DELETE FROM export_dead_letters WHERE export = $1 AND seq = $2",
             &[&name, &seq],

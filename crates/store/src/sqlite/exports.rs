@@ -6,9 +6,8 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, params};
 use smsgate_normalize::views::{DeadLetterView, ReplayView};
 
-use crate::exports::{
-    ExportProgress, ExportRecord, HeldExport, Replay, ReplayProgress, dead_letter, dead_letter_seq, event_json,
-};
+use crate::exports::{ExportProgress, ExportRecord, HeldExport, Replay, ReplayProgress, dead_letter, event_json};
+use crate::page::feed_position;
 
 /// See `Store::hold_export`.
 pub(super) fn hold(
@@ -72,17 +71,24 @@ pub(super) fn save(
         return Ok(false);
     }
     for dead in &progress.dead_letters {
-        let seq = dead_letter_seq(dead.event.cursor()).map_err(invalid)?;
+        let seq = feed_position(dead.event.cursor()).map_err(invalid)?;
         tx.prepare_cached(
             "INSERT INTO export_dead_letters (export, seq, event, error, attempts, failed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (export, seq) DO UPDATE
              SET error = excluded.error, attempts = excluded.attempts, failed_at = excluded.failed_at",
         )?
-        .execute(params![name, seq, event_json(dead), dead.error, dead.attempts, dead.failed_at])?;
+        .execute(params![
+            name,
+            seq,
+            event_json(dead),
+            dead.error,
+            dead.attempts,
+            dead.failed_at
+        ])?;
     }
     for cursor in &progress.delivered {
-        let seq = dead_letter_seq(cursor).map_err(invalid)?;
+        let seq = feed_position(cursor).map_err(invalid)?;
         tx.prepare_cached("DELETE FROM export_dead_letters WHERE export = ?1 AND seq = ?2")?
             .execute(params![name, seq])?;
     }

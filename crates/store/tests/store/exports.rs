@@ -21,14 +21,50 @@ async fn one_replica_holds_an_export_until_its_lease_lapses(backend: &Backend) {
     let store = &*f.store;
     let held = store.hold_export("bus", "a", T0, T0 + LEASE).await.unwrap().unwrap();
     assert_eq!((held.cursor, held.replays.len()), (None, 0));
-    assert!(store.hold_export("bus", "b", T0 + 10, T0 + 10 + LEASE).await.unwrap().is_none());
+    assert!(
+        store
+            .hold_export("bus", "b", T0 + 10, T0 + 10 + LEASE)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Its holder renews it; another export is free.
-    assert!(store.hold_export("bus", "a", T0 + 500, T0 + 500 + LEASE).await.unwrap().is_some());
-    assert!(store.hold_export("hook", "b", T0 + 500, T0 + 500 + LEASE).await.unwrap().is_some());
-    assert!(store.hold_export("bus", "b", T0 + 1_400, T0 + 1_400 + LEASE).await.unwrap().is_none());
+    assert!(
+        store
+            .hold_export("bus", "a", T0 + 500, T0 + 500 + LEASE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .hold_export("hook", "b", T0 + 500, T0 + 500 + LEASE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .hold_export("bus", "b", T0 + 1_400, T0 + 1_400 + LEASE)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Lapsed: taken over, and the old holder can neither renew nor store.
-    assert!(store.hold_export("bus", "b", T0 + 1_600, T0 + 1_600 + LEASE).await.unwrap().is_some());
-    assert!(store.hold_export("bus", "a", T0 + 1_700, T0 + 1_700 + LEASE).await.unwrap().is_none());
+    assert!(
+        store
+            .hold_export("bus", "b", T0 + 1_600, T0 + 1_600 + LEASE)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .hold_export("bus", "a", T0 + 1_700, T0 + 1_700 + LEASE)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let step = ExportProgress {
         cursor: Some("7".into()),
         ..ExportProgress::default()
@@ -45,7 +81,9 @@ async fn a_step_is_stored_only_by_the_holder_with_its_dead_letters_and_replays(b
     let store = &*f.store;
     ingest_events(
         store,
-        (0..5).map(|n| event(&format!("m{n}"), Status::Delivered, Some(T0))).collect(),
+        (0..5)
+            .map(|n| event(&format!("m{n}"), Status::Delivered, Some(T0)))
+            .collect(),
     )
     .await;
     let feed = store.events(None, 100).await.unwrap().events;
@@ -71,10 +109,20 @@ async fn a_step_is_stored_only_by_the_holder_with_its_dead_letters_and_replays(b
     assert!(store.dead_letters("bus").await.unwrap().is_empty());
 
     let replay = store.replay_export("hook", Some(T0), T0 + 100, T0 + 50).await.unwrap();
-    assert_eq!((replay.export.as_str(), replay.since, replay.until), ("hook", Some(T0), T0 + 100));
-    let held = store.hold_export("hook", "a", T0 + 60, T0 + 60 + LEASE).await.unwrap().unwrap();
+    assert_eq!(
+        (replay.export.as_str(), replay.since, replay.until),
+        ("hook", Some(T0), T0 + 100)
+    );
+    let held = store
+        .hold_export("hook", "a", T0 + 60, T0 + 60 + LEASE)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(held.replays.len(), 1);
-    assert_eq!((held.replays[0].id, held.replays[0].position.as_ref()), (replay.id, None));
+    assert_eq!(
+        (held.replays[0].id, held.replays[0].position.as_ref()),
+        (replay.id, None)
+    );
     // A replay page delivered event 0 again: its dead letter goes; the
     // cursor stays where it was when the step does not move it.
     let step = ExportProgress {
@@ -87,7 +135,11 @@ async fn a_step_is_stored_only_by_the_holder_with_its_dead_letters_and_replays(b
     };
     assert!(store.save_export("hook", "a", T0 + LEASE, step).await.unwrap());
     assert_eq!(store.dead_letters("hook").await.unwrap(), vec![dead(1)]);
-    let held = store.hold_export("hook", "a", T0 + 70, T0 + 70 + LEASE).await.unwrap().unwrap();
+    let held = store
+        .hold_export("hook", "a", T0 + 70, T0 + 70 + LEASE)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(held.cursor.as_deref(), Some(feed[2].cursor()));
     assert_eq!(held.replays[0].position.as_deref(), Some(feed[0].cursor()));
     let done = ExportProgress {
@@ -95,7 +147,15 @@ async fn a_step_is_stored_only_by_the_holder_with_its_dead_letters_and_replays(b
         ..ExportProgress::default()
     };
     assert!(store.save_export("hook", "a", T0 + LEASE, done).await.unwrap());
-    let held = store.hold_export("hook", "a", T0 + 80, T0 + 80 + LEASE).await.unwrap().unwrap();
+    let held = store
+        .hold_export("hook", "a", T0 + 80, T0 + 80 + LEASE)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(held.replays.is_empty());
-    assert_eq!(store.exports().await.unwrap()[0].last_error, None, "a clean step clears the error");
+    assert_eq!(
+        store.exports().await.unwrap()[0].last_error,
+        None,
+        "a clean step clears the error"
+    );
 }
