@@ -60,6 +60,26 @@ mod tests {
         );
     }
 
+    /// What the README shows a receiving service doing.
+    #[test]
+    fn a_receiver_verifies_a_delivery_with_the_scheme_s_library() {
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = r#"{"type":"message.status","timestamp":"2026-12-05T21:55:27.971Z","data":{}}"#;
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let mut headers = http::HeaderMap::new();
+        headers.insert("webhook-id", "evt_1".parse().unwrap());
+        headers.insert("webhook-timestamp", timestamp.to_string().parse().unwrap());
+        let signature = Signer::new(secret).unwrap().sign("evt_1", timestamp, body);
+        headers.insert("webhook-signature", signature.parse().unwrap());
+        let webhook = standardwebhooks::Webhook::new(secret).unwrap();
+        webhook.verify(body.as_bytes(), &headers).unwrap();
+        let tampered = body.replace("status", "inbound");
+        assert!(webhook.verify(tampered.as_bytes(), &headers).is_err());
+    }
+
     #[test]
     fn refuses_secrets_without_the_prefix_or_key() {
         assert!(
