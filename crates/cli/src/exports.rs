@@ -113,13 +113,12 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
 }
 
 fn row(export: &ExportView) -> Vec<String> {
-    let state = serde_json::to_value(export.state).map_or_else(|_| "-".into(), |v| v.as_str().unwrap_or("-").into());
     vec![
         export.name.clone(),
         export.kind.clone(),
         table::cell(&export.cursor),
         export.lag.to_string(),
-        state,
+        export.state.as_str().into(),
         table::cell(&export.last_error),
     ]
 }

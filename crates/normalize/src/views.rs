@@ -344,6 +344,16 @@ pub enum ExportState {
     Stopped,
 }
 
+impl ExportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportState::Running => "running",
+            ExportState::Failing => "failing",
+            ExportState::Stopped => "stopped",
+        }
+    }
+}
+
 /// `GET /v1/exports/{name}/dead-letters`: events an export gave up on
 /// after its last retry, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
