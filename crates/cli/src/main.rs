@@ -1,5 +1,5 @@
 //! `smsgate`: run the receiver and look at what it stored (`serve`,
-//! `messages`, `stats`, `events`, `quarantine`), send SMS through a provider (`send`),
+//! `messages`, `stats`, `events`, `exports`, `quarantine`), send SMS through a provider (`send`),
 //! and stand in for the providers during development and tests (`simulate`).
 //!
 //! Each subcommand is a module; settings come from flags, then `SMSGATE_*`
@@ -9,6 +9,7 @@
 //! one [`source::Source`].
 
 mod events;
+mod exports;
 mod messages;
 mod outbound;
 mod quarantine;
@@ -70,6 +71,9 @@ enum Command {
     /// Look at the event feed.
     #[command(subcommand)]
     Events(events::Command),
+    /// Look at the exports (events pushed to webhooks and NATS), their dead letters, and replay a time range.
+    #[command(subcommand)]
+    Exports(exports::Command),
     /// Look at quarantined callbacks, and replay them with the current parsers.
     #[command(subcommand)]
     Quarantine(quarantine::Command),
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
             Command::Messages(command) => messages::run(command, &file).await,
             Command::Stats(args) => stats::run(args, &file).await,
             Command::Events(command) => events::run(command, &file).await,
+            Command::Exports(command) => exports::run(command, &file).await,
             Command::Outbound(command) => outbound::run(command, &file).await,
             Command::Quarantine(command) => quarantine::run(command, &file).await,
             Command::Send(args) => send::run(args).await,

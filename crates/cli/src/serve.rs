@@ -3,8 +3,9 @@
 //! or SIGTERM, and drain: no new requests, every request in flight answered
 //! after its commit, within `--shutdown-timeout`. SIGHUP reloads the TLS
 //! certificate. With routes configured, the dispatcher runs beside the
-//! receiver and sends what `POST /v1/outbound` stored. The console's pages
-//! (`/ui/`) are served on the query API's listener.
+//! receiver and sends what `POST /v1/outbound` stored; with `[[exports]]`,
+//! the exports push every stored event to their webhooks and NATS streams.
+//! The console's pages (`/ui/`) are served on the query API's listener.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use smsgate_callbacks::Route;
 use smsgate_dispatch::{DispatchOptions, Dispatcher, SendingConfig};
+use smsgate_export::{Exports, ExportsConfig, RunningExports};
 use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
 use smsgate_receiver::{Config, Secrets, Sending, TlsFiles};
 use smsgate_store::{CommitOptions, Store};
@@ -153,6 +155,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     let console_secret = store
         .setting_or_insert(CONSOLE_SECRET_KEY, Secret::generate().expose())
         .await?;
+    let exports = exports_config(file)?;
     let config = Config {
         listen,
         api_listen,
@@ -161,6 +164,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         tls,
         sending: sending.clone(),
         console_secret: Some(Secret::new(console_secret)),
+        exports: exports.clone(),
     };
     let running = smsgate_receiver::start(&config, Arc::clone(&store), secrets.clone()).await?;
     let scheme = if config.tls.is_some() { "https" } else { "http" };
@@ -168,10 +172,12 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
         .public_url
         .or(file.public_url.clone())
         .unwrap_or_else(|| format!("{scheme}://{}", running.callback_addr()));
+    let owner = replica_owner();
     let dispatcher = match sending {
-        Some(sending) => Some(start_dispatcher(&store, sending, &public, &secrets)?),
+        Some(sending) => Some(start_dispatcher(&store, sending, &public, &secrets, &owner)?),
         None => None,
     };
+    let exports = exports.map(|exports| start_exports(&store, &exports, &owner));
     let api_url = format!("{scheme}://{}", running.api_addr());
     let database = smsgate_store::display_url(&database);
     print_start_up(&public, &api_url, &database, &secrets);
@@ -211,6 +217,9 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     if let Some(dispatcher) = dispatcher {
         dispatcher.stop(shutdown_timeout).await;
     }
+    if let Some(exports) = exports {
+        exports.stop(shutdown_timeout).await;
+    }
     // Every request has been answered, and each was answered only after its
     // commit was flushed: nothing of the store is left to write.
     drop(store);
@@ -224,6 +233,34 @@ fn sending_config(path: Option<&std::path::Path>) -> anyhow::Result<Option<Sendi
     let Some(path) = path else { return Ok(None) };
     let config = SendingConfig::load(path, |name| std::env::var(name).ok())?;
     Ok(config.is_enabled().then(|| Sending::new(config)))
+}
+
+/// The `[[exports]]` of the `--config` file, if it has any; a mistake in
+/// them stops the start with its line.
+fn exports_config(file: &File) -> anyhow::Result<Option<Exports>> {
+    let Some(path) = file.path.as_deref().filter(|_| file.exports.is_some()) else {
+        return Ok(None);
+    };
+    let config = ExportsConfig::load(path, |name| std::env::var(name).ok())?;
+    Ok((!config.exports.is_empty()).then(|| Exports::new(config)))
+}
+
+/// This process, as the leases of the dispatcher and the exports name it:
+/// host, process id and start time, so that no two live processes share it.
+fn replica_owner() -> String {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "smsgate".into());
+    format!("{host}-{}-{started}", std::process::id())
+}
+
+fn start_exports(store: &Arc<dyn Store>, exports: &Exports, owner: &str) -> RunningExports {
+    for export in &exports.config().exports {
+        tracing::info!(export = %export.name, kind = export.target.kind(), "exporting events");
+    }
+    exports.start(store, owner)
 }
 
 /// The dispatcher, running in the background until [`RunningDispatcher::stop`].
@@ -248,14 +285,10 @@ fn start_dispatcher(
     sending: Sending,
     public: &str,
     secrets: &Secrets,
+    owner: &str,
 ) -> anyhow::Result<RunningDispatcher> {
-    let started = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "smsgate".into());
     let options = DispatchOptions {
-        owner: format!("{host}-{}-{started}", std::process::id()),
+        owner: owner.to_string(),
         public_url: public.to_string(),
         callback_secret: smsgate::ApiKey::new(secrets.callback.expose())
             .context("the callback secret cannot go in a callback URL")?,

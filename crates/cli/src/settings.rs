@@ -27,6 +27,9 @@ pub struct File {
     /// (from `path`), so that its errors name their lines.
     pub providers: Option<toml::Table>,
     pub routes: Option<Vec<toml::Table>>,
+    /// `[[exports]]`: `smsgate_export::ExportsConfig` reads and checks them
+    /// (from `path`), so that its errors name their lines.
+    pub exports: Option<Vec<toml::Table>>,
     /// Where the file was read from.
     #[serde(skip)]
     pub path: Option<std::path::PathBuf>,
@@ -41,7 +44,7 @@ impl File {
             format!(
                 "config file {} is not valid: expected TOML with keys listen, api-listen, database, body-limit, body-timeout, \
                  commit-batch, commit-wait-us, public-url, tls-cert, tls-key, shutdown-timeout, server, \
-                 and the tables providers and routes",
+                 and the tables providers, routes and exports",
                 path.display()
             )
         })?;

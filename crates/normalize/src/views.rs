@@ -65,6 +65,43 @@ impl FeedEvent {
             FeedEvent::Inbound(message) => &message.cursor,
         }
     }
+
+    /// The event's id for other services (a webhook's `webhook-id`, a
+    /// CloudEvent's `id`, JetStream's `Nats-Msg-Id`): one per stored event,
+    /// the same however often it is sent, so that a consumer drops repeats.
+    pub fn id(&self) -> String {
+        format!("evt_{}", self.cursor())
+    }
+
+    /// `status` or `inbound`, as the `kind` field says.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FeedEvent::Status(_) => "status",
+            FeedEvent::Inbound(_) => "inbound",
+        }
+    }
+
+    pub fn provider(&self) -> Provider {
+        match self {
+            FeedEvent::Status(event) => event.provider,
+            FeedEvent::Inbound(message) => message.provider,
+        }
+    }
+
+    pub fn message_id(&self) -> &str {
+        match self {
+            FeedEvent::Status(event) => &event.message_id,
+            FeedEvent::Inbound(message) => &message.message_id,
+        }
+    }
+
+    /// When smsgate stored it, ms since the epoch.
+    pub fn received_at(&self) -> i64 {
+        match self {
+            FeedEvent::Status(event) => event.received_at,
+            FeedEvent::Inbound(message) => message.received_at,
+        }
+    }
 }
 
 /// A status event in the feed.
@@ -429,4 +466,92 @@ pub struct LatencyPercentiles {
     pub p50: Option<i64>,
     pub p90: Option<i64>,
     pub p99: Option<i64>,
+}
+
+/// `GET /v1/exports`: the configured exports and how far each has come.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ExportsPage {
+    pub exports: Vec<ExportView>,
+}
+
+/// One `[[exports]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ExportView {
+    pub name: String,
+    /// `webhook` or `nats`.
+    pub kind: String,
+    /// The feed position delivered up to (as `/v1/events` spells it); null
+    /// before the first delivery.
+    pub cursor: Option<String>,
+    /// Events stored after `cursor`, not yet delivered.
+    pub lag: i64,
+    pub state: ExportState,
+    /// The latest delivery error, null once a delivery succeeds again.
+    pub last_error: Option<String>,
+}
+
+/// Whether an export runs: `running` (a replica holds it and its last
+/// delivery went through), `failing` (a replica holds it and retries),
+/// `stopped` (no replica holds it now: none runs it, or the one that did
+/// died and another takes over once its lease ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportState {
+    Running,
+    Failing,
+    Stopped,
+}
+
+impl ExportState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportState::Running => "running",
+            ExportState::Failing => "failing",
+            ExportState::Stopped => "stopped",
+        }
+    }
+}
+
+/// `GET /v1/exports/{name}/dead-letters`: events an export gave up on
+/// after its last retry, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeadLettersPage {
+    pub dead_letters: Vec<DeadLetterView>,
+}
+
+/// An event an export could not deliver.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DeadLetterView {
+    /// The event's id, as it was sent (`webhook-id`).
+    pub id: String,
+    /// The last attempt's error.
+    pub error: String,
+    /// How many deliveries were tried.
+    pub attempts: u32,
+    /// When it was given up on.
+    pub failed_at: i64,
+    /// The event, as `/v1/events` gives it.
+    pub event: FeedEvent,
+}
+
+/// `POST /v1/exports/{name}/replay`: send again the stored events received
+/// within a time range (ms since the epoch, both ends included).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReplayRequest {
+    /// From this time; omitted, from the first event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// Up to this time; omitted, up to now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+}
+
+/// A replay queued for an export: its events go out beside the live feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReplayView {
+    pub id: i64,
+    pub export: String,
+    pub since: Option<i64>,
+    pub until: i64,
+    pub requested_at: i64,
 }

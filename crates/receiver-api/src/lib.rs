@@ -8,10 +8,10 @@
 //! building the server.
 //!
 //! One trait holds both surfaces, callbacks (tag `callbacks`) and the query
-//! API (tags `query` and `outbound`): the query API is served on the callback address unless
+//! API (tags `query`, `outbound` and `exports`): the query API is served on the callback address unless
 //! it is given its own, and dropshot cannot merge the descriptions of two
 //! traits into one server. The committed `openapi/smsgate-api.json` is the
-//! `query`-, `outbound`- and `health`-tagged part of the document ([`query_api_openapi`]).
+//! `query`-, `outbound`-, `exports`- and `health`-tagged part of the document ([`query_api_openapi`]).
 //!
 //! The console's pages (tag `console`, `/ui/`) are endpoints of the same
 //! trait, so that dropshot routes them on the query API's listener, but
@@ -41,8 +41,9 @@ use crate::console::{
 };
 use crate::extractors::{RawBody, RawQuery};
 use crate::views::{
-    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
-    OutboundRequest, OutboundView, Provider, ProvidersPage, QuarantinePage, Status,
+    DeadLettersPage, DeliveryStats, EventsPage, ExportsPage, InboundPage, MessageView, MessagesPage, OptOutView,
+    OptOutsPage, OutboundPage, OutboundRequest, OutboundView, Provider, ProvidersPage, QuarantinePage, ReplayRequest,
+    ReplayView, Status,
 };
 
 /// Tags that say which surface an endpoint belongs to.
@@ -54,6 +55,9 @@ pub mod tags {
     /// Sending through smsgate: `/v1/outbound` (bearer token), on the
     /// query API's listener.
     pub const OUTBOUND: &str = "outbound";
+    /// Exports (events pushed to other services): `/v1/exports` (bearer
+    /// token), on the query API's listener.
+    pub const EXPORTS: &str = "exports";
     /// `/healthz`, on every listener.
     pub const HEALTH: &str = "health";
     /// The operators' web pages under `/ui/`, on the query API's listener;
@@ -105,6 +109,13 @@ pub struct OutboundPath {
 pub struct OptOutPath {
     /// The number, E.164 (`+27820000001`; a number without `+` is read as if it had one).
     pub number: String,
+}
+
+/// `/v1/exports/{name}/...`.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExportPath {
+    /// The export's `name` in the configuration.
+    pub name: String,
 }
 
 /// The headers `POST /v1/outbound` reads.
@@ -264,6 +275,7 @@ impl<'de> Deserialize<'de> for Millis {
             "callbacks" = { description = "Provider callbacks: the routes a provider is configured to call" },
             "query" = { description = "The query API under /v1 (bearer token), and /metrics" },
             "outbound" = { description = "Sending through smsgate's configured providers and routes (bearer token)" },
+            "exports" = { description = "Exports: every stored event pushed to webhooks and NATS JetStream (bearer token)" },
             "health" = { description = "Liveness and readiness, on every listener" },
             "console" = { description = "The operators' web pages under /ui/ (HTML, unpublished)" },
         },
@@ -497,4 +509,31 @@ pub trait ReceiverApi {
     /// The console's stylesheet and script, compiled into the binary.
     #[endpoint { method = GET, path = "/ui/assets/{name}", tags = ["console"], unpublished = true }]
     async fn console_asset(rqctx: RequestContext<Self::Context>, path: Path<AssetPath>) -> ConsoleResponse;
+
+    /// The configured exports: each one's kind, the feed cursor it has
+    /// delivered up to, its lag (events stored after it), its state
+    /// (`running`, `failing`, `stopped`) and latest error.
+    #[endpoint { method = GET, path = "/v1/exports", operation_id = "listExports", tags = ["exports"] }]
+    async fn list_exports(rqctx: RequestContext<Self::Context>) -> Result<HttpResponseOk<ExportsPage>, HttpError>;
+
+    /// The events an export gave up on after its last retry, oldest first;
+    /// 404 for an export that is not configured.
+    #[endpoint { method = GET, path = "/v1/exports/{name}/dead-letters", operation_id = "listDeadLetters", tags = ["exports"] }]
+    async fn list_dead_letters(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<ExportPath>,
+    ) -> Result<HttpResponseOk<DeadLettersPage>, HttpError>;
+
+    /// Sends again the stored events received from `since` to `until`
+    /// (milliseconds since the epoch; by default from the first event to
+    /// now), beside the live feed: `202` once the replay is queued (it is
+    /// kept in the store, so it survives a restart). An event a replay
+    /// delivers leaves the dead letters. `400` for `since` after `until`,
+    /// 404 for an export that is not configured.
+    #[endpoint { method = POST, path = "/v1/exports/{name}/replay", operation_id = "replayExport", tags = ["exports"] }]
+    async fn replay_export(
+        rqctx: RequestContext<Self::Context>,
+        path: Path<ExportPath>,
+        body: TypedBody<ReplayRequest>,
+    ) -> Result<HttpResponseAccepted<ReplayView>, HttpError>;
 }

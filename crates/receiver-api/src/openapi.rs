@@ -39,7 +39,7 @@ fn optional_callback_bodies(document: &mut Value) {
 /// it.
 pub fn query_api_openapi() -> Value {
     let mut document = receiver_openapi();
-    let keep = [tags::QUERY, tags::OUTBOUND, tags::HEALTH];
+    let keep = [tags::QUERY, tags::OUTBOUND, tags::EXPORTS, tags::HEALTH];
     let paths = document["paths"].as_object_mut().expect("paths");
     paths.retain(|_, item| {
         item.as_object().into_iter().flatten().any(|(_, op)| {
@@ -111,6 +111,9 @@ mod tests {
                 "/metrics",
                 "/readyz",
                 "/v1/events",
+                "/v1/exports",
+                "/v1/exports/{name}/dead-letters",
+                "/v1/exports/{name}/replay",
                 "/v1/inbound",
                 "/v1/messages",
                 "/v1/messages/{provider}/{message_id}",
@@ -137,7 +140,7 @@ mod tests {
             .iter()
             .map(|tag| tag["name"].as_str().unwrap())
             .collect();
-        assert_eq!(tags, ["health", "outbound", "query"]);
+        assert_eq!(tags, ["exports", "health", "outbound", "query"]);
         assert!(document["components"]["schemas"].get("MessageView").is_some());
     }
 

@@ -14,6 +14,7 @@ use smsgate_store::Store;
 use crate::metrics::Metrics;
 use crate::secrets::Secrets;
 use smsgate_dispatch::Sending;
+use smsgate_export::Exports;
 
 /// Which surfaces a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub struct ReceiverContext {
     pub(crate) session_key: SessionKey,
     /// Served over HTTPS (the session cookie is then `Secure`).
     pub(crate) https: bool,
+    /// The exports `serve` runs, when `[[exports]]` are configured.
+    pub(crate) exports: Option<Exports>,
 }
 
 impl ReceiverContext {

@@ -12,19 +12,19 @@ use smsgate_receiver_api::console::{
 };
 use smsgate_receiver_api::extractors::{RawBody, RawQuery};
 use smsgate_receiver_api::views::{
-    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
-    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
+    DeadLettersPage, DeliveryStats, EventsPage, ExportsPage, InboundPage, MessageView, MessagesPage, OptOutView,
+    OptOutsPage, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage, ReplayRequest, ReplayView,
 };
 use smsgate_receiver_api::{
-    CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, Limit, MessagePath, MessageSearchParams, OptOutPath,
-    OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
+    CallbackAck, ConsoleResponse, DeliveryStatsParams, ExportPath, Health, Limit, MessagePath, MessageSearchParams,
+    OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi,
 };
 use smsgate_store::{DeliveryWindow, MessageSearch, StoreError};
 
 use crate::console_pages;
 use crate::context::ReceiverContext;
 use crate::ingest::{self, Payload, now_millis};
-use crate::outbound;
+use crate::{exports, outbound};
 
 /// The receiver's implementation of [`ReceiverApi`] (its context is
 /// [`ReceiverContext`]).
@@ -108,6 +108,10 @@ impl ReceiverApi for ReceiverImpl {
         if let Some(sending) = &ctx.sending {
             ctx.metrics
                 .breakers(&sending.breakers.states(std::time::Instant::now()));
+        }
+        if let Some(exports) = &ctx.exports {
+            // Sets the lag gauges; a store that cannot answer leaves the last values.
+            let _ = exports.views(ctx.store.as_ref()).await;
         }
         http::Response::builder()
             .header(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
@@ -325,6 +329,25 @@ impl ReceiverApi for ReceiverImpl {
 
     async fn console_asset(rqctx: RequestContext<ReceiverContext>, path: Path<AssetPath>) -> ConsoleResponse {
         console_pages::asset(&rqctx, &path.into_inner().name)
+    }
+
+    async fn list_exports(rqctx: RequestContext<ReceiverContext>) -> Result<HttpResponseOk<ExportsPage>, HttpError> {
+        exports::list(&rqctx).await
+    }
+
+    async fn list_dead_letters(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<ExportPath>,
+    ) -> Result<HttpResponseOk<DeadLettersPage>, HttpError> {
+        exports::dead_letters(&rqctx, &path.into_inner().name).await
+    }
+
+    async fn replay_export(
+        rqctx: RequestContext<ReceiverContext>,
+        path: Path<ExportPath>,
+        body: TypedBody<ReplayRequest>,
+    ) -> Result<HttpResponseAccepted<ReplayView>, HttpError> {
+        exports::replay(&rqctx, &path.into_inner().name, body.into_inner()).await
     }
 }
 

@@ -18,6 +18,8 @@
 //! `console_pages` reads the store for each page) and rendered by
 //! `smsgate-console`; its replay button and `smsgate quarantine replay`
 //! share [`quarantine::replay`].
+//! `/v1/exports` (`exports`) shows the exports (`smsgate-export`) that
+//! `smsgate serve` runs, their dead letters, and queues replays.
 //!
 //! [`start_noop`] serves the same routes storing nothing: the baseline of
 //! the ingest benchmark.
@@ -26,6 +28,7 @@ mod body;
 mod console;
 mod console_pages;
 mod context;
+mod exports;
 mod http_entrypoints;
 mod ingest;
 pub mod metrics;
@@ -39,4 +42,5 @@ pub use noop::start_noop;
 pub use secrets::Secrets;
 pub use server::{Config, Running, StartError, start};
 pub use smsgate_dispatch::Sending;
+pub use smsgate_export::Exports;
 pub use smsgate_http_server::TlsFiles;

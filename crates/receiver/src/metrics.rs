@@ -186,6 +186,11 @@ impl Metrics {
         }
     }
 
+    /// Adds the exports' counters (`smsgate_export_*`).
+    pub fn register_exports(&mut self, exports: &smsgate_export::ExportMetrics) {
+        exports.register(&mut self.registry);
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut text = String::new();

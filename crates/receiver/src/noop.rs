@@ -14,12 +14,12 @@ use smsgate_receiver_api::console::{
     AssetPath, InboundQuery, MessageQuery, MessagesQuery, OutboundQuery, ProvidersQuery, QuarantineQuery, SignInQuery,
 };
 use smsgate_receiver_api::views::{
-    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OptOutsPage, OutboundPage,
-    OutboundRequest, OutboundView, ProvidersPage, QuarantinePage,
+    DeadLettersPage, DeliveryStats, EventsPage, ExportsPage, InboundPage, MessageView, MessagesPage, OptOutView,
+    OptOutsPage, OutboundPage, OutboundRequest, OutboundView, ProvidersPage, QuarantinePage, ReplayRequest, ReplayView,
 };
 use smsgate_receiver_api::{
-    CallbackAck, ConsoleResponse, DeliveryStatsParams, Health, MessagePath, MessageSearchParams, OptOutPath,
-    OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
+    CallbackAck, ConsoleResponse, DeliveryStatsParams, ExportPath, Health, MessagePath, MessageSearchParams,
+    OptOutPath, OutboundHeaders, OutboundPath, PageParams, ReceiverApi, receiver_api_mod,
 };
 
 use smsgate_http_server::start_server;
@@ -239,6 +239,25 @@ impl ReceiverApi for Noop {
     }
 
     async fn console_asset(_rqctx: RequestContext<()>, _path: Path<AssetPath>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
+    async fn list_exports(_rqctx: RequestContext<()>) -> Result<HttpResponseOk<ExportsPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn list_dead_letters(
+        _rqctx: RequestContext<()>,
+        _path: Path<ExportPath>,
+    ) -> Result<HttpResponseOk<DeadLettersPage>, HttpError> {
+        Err(nothing_here())
+    }
+
+    async fn replay_export(
+        _rqctx: RequestContext<()>,
+        _path: Path<ExportPath>,
+        _body: TypedBody<ReplayRequest>,
+    ) -> Result<HttpResponseAccepted<ReplayView>, HttpError> {
         Err(nothing_here())
     }
 }

@@ -16,6 +16,7 @@ use crate::metrics::Metrics;
 use crate::secrets::Secret;
 use smsgate_console::session::SessionKey;
 use smsgate_dispatch::Sending;
+use smsgate_export::Exports;
 
 /// How to run the receiver.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub struct Config {
     /// survive restarts and every replica accepts them; without one, each
     /// start makes its own (signing everybody out).
     pub console_secret: Option<Secret>,
+    /// The exports `serve` runs, for `/v1/exports` and `/metrics`.
+    pub exports: Option<Exports>,
 }
 
 impl Config {
@@ -55,6 +58,7 @@ impl Config {
             tls: None,
             sending: None,
             console_secret: None,
+            exports: None,
         }
     }
 }
@@ -107,7 +111,11 @@ pub type StartError = smsgate_http_server::ListenError;
 
 /// Starts the receiver on `config`'s addresses.
 pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> Result<Running, StartError> {
-    let metrics = Arc::new(Metrics::default());
+    let mut metrics = Metrics::default();
+    if let Some(exports) = &config.exports {
+        metrics.register_exports(&exports.metrics);
+    }
+    let metrics = Arc::new(metrics);
     let listeners = match config.api_listen {
         None => vec![(config.listen, Surfaces::Both)],
         Some(api) => vec![(config.listen, Surfaces::Callbacks), (api, Surfaces::Query)],
@@ -136,6 +144,7 @@ pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> 
             sending: config.sending.clone(),
             session_key: session_key.clone(),
             https: tls.is_some(),
+            exports: config.exports.clone(),
         };
         let api = receiver_api_mod::api_description::<ReceiverImpl>().expect("the ReceiverApi trait is valid");
         // Callback bodies are read by smsgate itself (413 over the limit);

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use smsgate_normalize::views::{
-    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage, OutboundView,
-    QuarantinedRequest,
+    DeadLetterView, DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage,
+    OutboundView, QuarantinedRequest, ReplayView,
 };
 use smsgate_normalize::{InboundMessage, Provider, Status, StatusEvent};
 
+use crate::exports::{ExportProgress, ExportRecord, HeldExport};
 use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
 };
@@ -345,6 +346,44 @@ pub trait Store: Send + Sync + 'static {
 
     /// Opts `number` (E.164) out (`opted_out`) or back in through the API, at `at`.
     async fn change_opt_out(&self, number: &str, opted_out: bool, at: i64) -> Result<(), StoreError>;
+
+    /// Takes or renews the lease on export `name` for `owner` until
+    /// `lease_until`, unless another owner holds it past `now`; what the
+    /// export starts from when `owner` holds it, `None` when another does.
+    async fn hold_export(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<HeldExport>, StoreError>;
+
+    /// Stores one step of export `name` in one transaction and renews the
+    /// lease until `lease_until`; `false` (nothing stored) when `owner` no
+    /// longer holds it.
+    async fn save_export(
+        &self,
+        name: &str,
+        owner: &str,
+        lease_until: i64,
+        progress: ExportProgress,
+    ) -> Result<bool, StoreError>;
+
+    /// Every export that ever ran, by name, with its lag.
+    async fn exports(&self) -> Result<Vec<ExportRecord>, StoreError>;
+
+    /// Export `name`'s dead letters, oldest event first.
+    async fn dead_letters(&self, name: &str) -> Result<Vec<DeadLetterView>, StoreError>;
+
+    /// Queues a replay of the events received from `since` to `until` for
+    /// export `name`, requested at `now`.
+    async fn replay_export(
+        &self,
+        name: &str,
+        since: Option<i64>,
+        until: i64,
+        now: i64,
+    ) -> Result<ReplayView, StoreError>;
 
     /// Whether the store can serve now: it answers a query, and its schema
     /// is the one this build migrates to. [`StoreError::Unavailable`] when

@@ -18,6 +18,8 @@
 //! - `contract`: the [`Store`] trait and the values it takes and gives;
 //! - `outbox`: what the outbox (messages sent through smsgate) takes and
 //!   gives; `outbox_view`: how a message's view is made from its rows;
+//! - `exports`: what each export (events pushed to another service)
+//!   keeps: its cursor, its lease, dead letters and replays;
 //! - `opt_outs`: who is opted out, folded from STOP/START texts and the
 //!   API's changes;
 //! - `page`, `rows`: the query API's rules (cursors, pages, quarantined
@@ -39,6 +41,7 @@
 //! [`Status::precedence_key`]: smsgate_normalize::Status::precedence_key
 
 mod contract;
+pub mod exports;
 mod opt_outs;
 pub mod outbox;
 mod outbox_view;

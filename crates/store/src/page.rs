@@ -82,6 +82,11 @@ impl FeedCursor {
     }
 }
 
+/// The feed `seq` a cursor names (an export's dead letters are keyed by it).
+pub(crate) fn feed_position(cursor: &str) -> Result<i64, StoreError> {
+    FeedCursor::parse(Some(cursor)).map(|c| c.after)
+}
+
 /// A page size as SQL wants it.
 pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)

@@ -39,6 +39,7 @@
 
 mod batch;
 mod errors;
+mod exports;
 mod group_commit;
 mod locks;
 mod open;
@@ -52,14 +53,15 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use smsgate_normalize::views::{
-    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage, OutboundView,
-    QuarantinedRequest,
+    DeadLetterView, DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage,
+    OutboundView, QuarantinedRequest, ReplayView,
 };
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 
 use self::errors::{get, pg_error, pool_error, within};
 pub use self::open::PostgresOptions;
 use crate::contract::{Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::exports::{ExportProgress, ExportRecord, HeldExport};
 use crate::opt_outs::api_change;
 use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
@@ -227,6 +229,47 @@ impl Store for PostgresStore {
 
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.within_deadline(queries::put_setting(&self.pool, key, value)).await
+    }
+
+    async fn hold_export(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<HeldExport>, StoreError> {
+        self.within_deadline(exports::hold(&self.pool, name, owner, now, lease_until))
+            .await
+    }
+
+    async fn save_export(
+        &self,
+        name: &str,
+        owner: &str,
+        lease_until: i64,
+        progress: ExportProgress,
+    ) -> Result<bool, StoreError> {
+        self.within_deadline(exports::save(&self.pool, name, owner, lease_until, &progress))
+            .await
+    }
+
+    async fn exports(&self) -> Result<Vec<ExportRecord>, StoreError> {
+        self.within_deadline(exports::exports(&self.pool)).await
+    }
+
+    async fn dead_letters(&self, name: &str) -> Result<Vec<DeadLetterView>, StoreError> {
+        self.within_deadline(exports::dead_letters(&self.pool, name)).await
+    }
+
+    async fn replay_export(
+        &self,
+        name: &str,
+        since: Option<i64>,
+        until: i64,
+        now: i64,
+    ) -> Result<ReplayView, StoreError> {
+        self.within_deadline(exports::replay(&self.pool, name, since, until, now))
+            .await
     }
 
     async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError> {

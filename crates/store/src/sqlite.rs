@@ -32,6 +32,7 @@
 //! - `errors`: which SQLite errors are worth a retry.
 
 mod errors;
+mod exports;
 mod ingest;
 mod open;
 mod opt_outs;
@@ -49,8 +50,8 @@ use std::sync::mpsc;
 
 use rusqlite::Connection;
 use smsgate_normalize::views::{
-    DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage, OutboundView,
-    QuarantinedRequest,
+    DeadLetterView, DeliveryStats, EventsPage, InboundPage, MessageView, MessagesPage, OptOutView, OutboundPage,
+    OutboundView, QuarantinedRequest, ReplayView,
 };
 use smsgate_normalize::{InboundMessage, Provider, StatusEvent};
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
@@ -60,6 +61,7 @@ use self::syncer::Acks;
 use self::writer::Job;
 use self::writes::{Write, Written};
 use crate::contract::{CommitOptions, Ingest, IngestOutcome, Store, StoreError, StoredRequest, schema_ready};
+use crate::exports::{ExportProgress, ExportRecord, HeldExport};
 use crate::opt_outs::api_change;
 use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
@@ -253,6 +255,51 @@ impl Store for SqliteStore {
     async fn put_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         let (key, value) = (key.to_string(), value.to_string());
         self.write(move |conn| queries::put_setting(conn, &key, &value)).await
+    }
+
+    async fn hold_export(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        lease_until: i64,
+    ) -> Result<Option<HeldExport>, StoreError> {
+        let (name, owner) = (name.to_string(), owner.to_string());
+        self.write(move |conn| exports::hold(conn, &name, &owner, now, lease_until))
+            .await
+    }
+
+    async fn save_export(
+        &self,
+        name: &str,
+        owner: &str,
+        lease_until: i64,
+        progress: ExportProgress,
+    ) -> Result<bool, StoreError> {
+        let (name, owner) = (name.to_string(), owner.to_string());
+        self.write(move |conn| exports::save(conn, &name, &owner, lease_until, &progress))
+            .await
+    }
+
+    async fn exports(&self) -> Result<Vec<ExportRecord>, StoreError> {
+        self.read(exports::exports).await
+    }
+
+    async fn dead_letters(&self, name: &str) -> Result<Vec<DeadLetterView>, StoreError> {
+        let name = name.to_string();
+        self.read(move |conn| exports::dead_letters(conn, &name)).await
+    }
+
+    async fn replay_export(
+        &self,
+        name: &str,
+        since: Option<i64>,
+        until: i64,
+        now: i64,
+    ) -> Result<ReplayView, StoreError> {
+        let name = name.to_string();
+        self.write(move |conn| exports::replay(conn, &name, since, until, now))
+            .await
     }
 
     async fn opt_out(&self, number: &str) -> Result<Option<OptOutView>, StoreError> {

@@ -10,6 +10,7 @@
 //! |---|---|
 //! | `dedup` | a provider's retries stored once |
 //! | `precedence` | the status compare-and-set, whatever the arrival order (with a property test) |
+//! | `exports` | an export's lease, cursor, dead letters and replays |
 //! | `feed` | the feed's cursor: paging, bad cursors, a poller under concurrent writers |
 //! | `quarantine` | quarantined bodies, and replays that store each event once |
 //! | `migrations` | idempotent migrations, durability across reopen, newer schemas refused |
@@ -47,6 +48,8 @@ macro_rules! suite {
 
 #[path = "store/dedup.rs"]
 mod dedup;
+#[path = "store/exports.rs"]
+mod exports;
 #[path = "store/feed.rs"]
 mod feed;
 #[path = "store/migrations.rs"]

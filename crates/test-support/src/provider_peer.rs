@@ -3,7 +3,8 @@
 //! provider's spec documents a success), and counts requests per recipient.
 //!
 //! Shared by the send library's tests and the CLI's `smsgate send` tests,
-//! which run the same exchanges through the binary.
+//! which run the same exchanges through the binary, and by the exports'
+//! tests, where it plays a webhook receiver.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -24,6 +25,8 @@ pub struct Seen {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: Value,
+    /// The body exactly as it came (for signatures over its bytes).
+    pub raw_body: String,
 }
 
 impl Seen {
@@ -215,6 +218,7 @@ async fn answer(request: Request<Incoming>, state: &Mutex<State>, script: &Scrip
             .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect(),
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        raw_body: String::from_utf8_lossy(&bytes).into_owned(),
     };
     let reply = {
         let mut state = state.lock().unwrap();

@@ -144,6 +144,7 @@ impl TestReceiver {
             sending: options.sending.clone(),
             // Each test receiver signs its console sessions with a key of its own.
             console_secret: None,
+            exports: None,
         };
         let secrets = Secrets {
             callback: Secret::new(options.callback_secret.clone()),

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_opt_outs.sql"),
     include_str!("migrations/0004_reroute.sql"),
     include_str!("migrations/0005_pacing.sql"),
+    include_str!("migrations/0006_exports.sql"),
     include_str!("migrations/0007_message_search.sql"),
 ];
 

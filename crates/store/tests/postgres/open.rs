@@ -32,7 +32,7 @@ async fn replicas_starting_together_migrate_once() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(versions, [6]);
+    assert_eq!(versions, [7]);
     ingest_events(&stores[0], vec![event("m", Status::Sent, None)]).await;
     assert_eq!(stores[5].events(None, 10).await.unwrap().events.len(), 1);
 }

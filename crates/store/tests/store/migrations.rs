@@ -33,7 +33,7 @@ async fn migrations_are_idempotent_and_data_survives_reopen(backend: &Backend) {
     assert_eq!(store.inbound(None, 10).await.unwrap().messages.len(), 1);
     assert_eq!(store.setting_or_insert("token", "second").await.unwrap(), "first");
     assert_eq!(store.setting_or_insert("other", "second").await.unwrap(), "second");
-    assert_eq!(f.schema_version().await, 6);
+    assert_eq!(f.schema_version().await, 7);
 }
 
 async fn a_database_from_a_newer_smsgate_is_refused(backend: &Backend) {
