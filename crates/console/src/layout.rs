@@ -14,14 +14,16 @@ pub enum Section {
     Inbound,
     Quarantine,
     Providers,
+    Exports,
 }
 
 impl Section {
-    const ALL: [(Section, &'static str, &'static str); 4] = [
+    const ALL: [(Section, &'static str, &'static str); 5] = [
         (Section::Messages, "/ui/messages", "Messages"),
         (Section::Inbound, "/ui/inbound", "Inbound"),
         (Section::Quarantine, "/ui/quarantine", "Quarantine"),
         (Section::Providers, "/ui/providers", "Providers"),
+        (Section::Exports, "/ui/exports", "Exports"),
     ];
 }
 

@@ -497,6 +497,10 @@ pub trait ReceiverApi {
     #[endpoint { method = GET, path = "/ui/inbound", tags = ["console"], unpublished = true }]
     async fn console_inbound(rqctx: RequestContext<Self::Context>, query: Query<InboundQuery>) -> ConsoleResponse;
 
+    /// Exports: each one's state and lag, and its dead letters.
+    #[endpoint { method = GET, path = "/ui/exports", tags = ["console"], unpublished = true }]
+    async fn console_exports(rqctx: RequestContext<Self::Context>) -> ConsoleResponse;
+
     /// Quarantined callbacks, with a replay button each.
     #[endpoint { method = GET, path = "/ui/quarantine", tags = ["console"], unpublished = true }]
     async fn console_quarantine(rqctx: RequestContext<Self::Context>, query: Query<QuarantineQuery>)

@@ -263,6 +263,27 @@ pub(crate) async fn inbound(rqctx: &RequestContext<ReceiverContext>, query: Inbo
     }
 }
 
+/// The exports and their dead letters (none without `[[exports]]`).
+pub(crate) async fn exports(rqctx: &RequestContext<ReceiverContext>) -> Answer {
+    let me = signed_in_or_return!(signed_in(rqctx));
+    let ctx = rqctx.context();
+    let mut listed = Vec::new();
+    if let Some(exports) = &ctx.exports {
+        let views = match exports.views(ctx.store.as_ref()).await {
+            Ok(page) => page.exports,
+            Err(error) => return store_failed(&me.csrf, &error),
+        };
+        for view in views {
+            let dead = match exports.dead_letters(ctx.store.as_ref(), &view.name).await {
+                Ok(page) => page.map(|p| p.dead_letters).unwrap_or_default(),
+                Err(error) => return store_failed(&me.csrf, &error),
+            };
+            listed.push((view, dead));
+        }
+    }
+    html(StatusCode::OK, pages::exports::exports(&me.csrf, &listed))
+}
+
 /// Quarantined callbacks, with the notice of the replay that came back here.
 pub(crate) async fn quarantine(rqctx: &RequestContext<ReceiverContext>, query: QuarantineQuery) -> Answer {
     let me = signed_in_or_return!(signed_in(rqctx));

@@ -316,6 +316,10 @@ impl ReceiverApi for ReceiverImpl {
         console_pages::inbound(&rqctx, query.into_inner()).await
     }
 
+    async fn console_exports(rqctx: RequestContext<ReceiverContext>) -> ConsoleResponse {
+        console_pages::exports(&rqctx).await
+    }
+
     async fn console_quarantine(
         rqctx: RequestContext<ReceiverContext>,
         query: Query<QuarantineQuery>,

@@ -230,6 +230,10 @@ impl ReceiverApi for Noop {
         Err(nothing_here())
     }
 
+    async fn console_exports(_rqctx: RequestContext<()>) -> ConsoleResponse {
+        Err(nothing_here())
+    }
+
     async fn console_quarantine(_rqctx: RequestContext<()>, _query: Query<QuarantineQuery>) -> ConsoleResponse {
         Err(nothing_here())
     }

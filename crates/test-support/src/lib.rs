@@ -13,6 +13,7 @@
 //! |---|---|
 //! | [`secrets`] | the callback secret and API token every test receiver gets |
 //! | [`process`] | a child process: stdout line by line, stderr whole, bounded waits, killed on drop |
+//! | [`console`] | the console over HTTP: signing in through its form, reading a page |
 //! | [`serve`] | `smsgate serve` as a child process: started, its banner read, waited for, killed with SIGKILL |
 //! | [`simulator`] | `smsgate simulate` as a child process, one per provider a test plays, and its control endpoints |
 //! | `receiver` | (feature `receiver`) a receiver in the test's process, on a fresh SQLite file, and HTTP helpers |
@@ -22,6 +23,7 @@
 //! | [`postgres`] | the test server's URL (or a "skipped" line), and a schema of its own per test |
 //! | [`load`] | unique callbacks over several providers' routes, and a ledger of what was acknowledged |
 
+pub mod console;
 pub mod load;
 pub mod postgres;
 pub mod process;

@@ -8,7 +8,7 @@ use smsgate_test_support::serve::{Served, serve_with_test_secrets};
 
 use crate::harness::{BIN, csrf_of, database_with_quarantine, get_page, http, post_sign_in, sign_in};
 
-const PAGES: [&str; 7] = [
+const PAGES: [&str; 8] = [
     "/ui",
     "/ui/messages?to=%2B27820000001",
     "/ui/message?provider=clickatell&id=m1",
@@ -16,6 +16,7 @@ const PAGES: [&str; 7] = [
     "/ui/inbound",
     "/ui/quarantine",
     "/ui/providers",
+    "/ui/exports",
 ];
 
 #[tokio::test]

@@ -2,8 +2,9 @@
 //! third of the deliveries and lets some run past the export's timeout;
 //! every event still arrives, signed (checked here with an HMAC of our
 //! own), its `webhook-id` the same on every retry. Another always answers
-//! 500: after the last retry its events are dead letters, and a replay
-//! (through the CLI) delivers them once it answers again.
+//! 500: after the last retry its events are dead letters (the console's
+//! Exports page lists them), and a replay (through the CLI) delivers them
+//! once it answers again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use smsgate_test_support::console;
 use smsgate_test_support::load::Target;
 use smsgate_test_support::provider_peer::{Peer, Reply, Seen};
 use smsgate_test_support::secrets::API_TOKEN;
@@ -145,6 +147,19 @@ async fn every_event_arrives_signed_once_retried_and_dead_letters_replay() {
     assert_eq!(shown["dead_letters"], dead);
     let listed = cli(&["exports", "list", "--json"], &served.api_base);
     assert_eq!(listed["exports"][1]["state"], "failing", "{listed}");
+    // The console shows the same: the state, and each dead letter.
+    let browser = console::http();
+    let cookie = console::sign_in(&browser, &served.api_base).await;
+    let (status, page) = console::get_page(&browser, &served.api_base, "/ui/exports", &cookie).await;
+    assert_eq!(status, 200);
+    let doomed_row = format!(r#"data-name="doomed" data-lag="0" data-dead-letters="{smarthive}""#);
+    assert!(page.contains(&doomed_row), "{page}");
+    for letter in dead.as_array().unwrap() {
+        assert!(
+            page.contains(&format!(r#"data-id="{}""#, letter["id"].as_str().unwrap())),
+            "{letter}"
+        );
+    }
 
     // The receiver is back: a replay of everything delivers the dead letters.
     failing.store(false, Ordering::SeqCst);

@@ -2,6 +2,7 @@
 //! HTML document.
 
 pub mod error;
+pub mod exports;
 pub mod inbound;
 pub mod message;
 pub mod messages;
