@@ -23,6 +23,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use smsgate::ApiKey;
+pub use smsgate_config_file::ConfigError;
+use smsgate_config_file::ConfigText;
 use smsgate_normalize::Status;
 use smsgate_send::Route as Api;
 use toml::Spanned;
@@ -111,15 +113,6 @@ pub struct SendingConfig {
     pub routes: Vec<RouteConfig>,
 }
 
-/// A configuration that cannot be used, with where and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
-pub struct ConfigError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
 #[derive(Deserialize)]
 struct FileShape {
     #[serde(default)]
@@ -179,22 +172,14 @@ impl SendingConfig {
     /// (other keys are the file's own business), with the keys from the
     /// environment (`env` looks a variable up).
     pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<SendingConfig, ConfigError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: file.clone(),
-            line: None,
-            message: format!("cannot read it: {e}"),
-        })?;
+        let (file, text) = smsgate_config_file::read(path)?;
         SendingConfig::parse(&file, &text, env)
     }
 
     /// [`SendingConfig::load`] on text already read; `file` names it in errors.
     pub fn parse(file: &str, text: &str, env: impl Fn(&str) -> Option<String>) -> Result<SendingConfig, ConfigError> {
-        let error = |span: Option<std::ops::Range<usize>>, message: String| ConfigError {
-            file: file.to_string(),
-            line: span.map(|span| line_of(text, span.start)),
-            message,
-        };
+        let at = ConfigText { file, text };
+        let error = |span: Option<std::ops::Range<usize>>, message: String| at.error(span, message);
         let shape: FileShape = toml::from_str(text).map_err(|e| error(e.span(), e.message().to_string()))?;
         let mut providers = BTreeMap::new();
         for (name, entry) in shape.providers {
@@ -409,11 +394,6 @@ impl SendingConfig {
 fn is_http_url(url: &str) -> bool {
     url.split_once("://")
         .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && !rest.is_empty())
-}
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]

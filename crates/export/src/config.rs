@@ -25,6 +25,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+pub use smsgate_config_file::ConfigError;
+use smsgate_config_file::ConfigText;
 use smsgate_normalize::Provider;
 use smsgate_normalize::views::FeedEvent;
 use toml::Spanned;
@@ -102,15 +104,6 @@ impl ExportConfig {
     pub const DEFAULT_CONCURRENCY: usize = 8;
 }
 
-/// A configuration that cannot be used, with where and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}{}: {message}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
-pub struct ConfigError {
-    pub file: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
 #[derive(Deserialize)]
 struct FileShape {
     #[serde(default)]
@@ -145,22 +138,14 @@ impl ExportsConfig {
     /// file's own business), with the secrets from the environment (`env`
     /// looks a variable up).
     pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<ExportsConfig, ConfigError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: file.clone(),
-            line: None,
-            message: format!("cannot read it: {e}"),
-        })?;
+        let (file, text) = smsgate_config_file::read(path)?;
         ExportsConfig::parse(&file, &text, env)
     }
 
     /// [`ExportsConfig::load`] on text already read; `file` names it in errors.
     pub fn parse(file: &str, text: &str, env: impl Fn(&str) -> Option<String>) -> Result<ExportsConfig, ConfigError> {
-        let error = |span: Option<Span>, message: String| ConfigError {
-            file: file.to_string(),
-            line: span.map(|span| line_of(text, span.start)),
-            message,
-        };
+        let at = ConfigText { file, text };
+        let error = |span: Option<Span>, message: String| at.error(span, message);
         let shape: FileShape = toml::from_str(text).map_err(|e| error(e.span(), e.message().to_string()))?;
         let mut exports: Vec<ExportConfig> = Vec::new();
         for entry in shape.exports {
@@ -343,11 +328,6 @@ fn read_entry(entry: ExportEntry, env: &impl Fn(&str) -> Option<String>) -> Resu
 fn is_url_of(url: &str, schemes: &[&str]) -> bool {
     url.split_once("://")
         .is_some_and(|(scheme, rest)| schemes.contains(&scheme) && !rest.is_empty())
-}
-
-/// The 1-based line of byte `offset` in `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 #[cfg(test)]
