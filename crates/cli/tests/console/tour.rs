@@ -81,13 +81,7 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
         .send_keys("not the token")
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form.stack button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form.stack button").await;
     let refused = browser.wait_for("#sign-in-error").await;
     assert!(refused.text().await.unwrap().contains("not the API token"));
     client
@@ -97,26 +91,14 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
         .send_keys(API_TOKEN)
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form.stack button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form.stack button").await;
     browser.wait_for("form.search").await;
     assert_eq!(browser.path().await, "/ui/messages");
 
     // Find a message by its number.
     let number = client.find(Locator::Css("input[name=to]")).await.unwrap();
     number.send_keys(ZA[0]).await.unwrap();
-    client
-        .find(Locator::Css("form.search button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("form.search button").await;
     browser.wait_for("table#messages").await;
     assert_eq!(
         browser.attributes("tr.message", "data-id").await,
@@ -125,13 +107,7 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     browser.screenshot("messages").await;
 
     // Its timeline: every event, in provider-time order.
-    client
-        .find(Locator::Css("tr.message td a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("tr.message td a").await;
     browser.wait_for("table#timeline").await;
     let expected = statuses(
         &deployment
@@ -153,13 +129,7 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     browser.screenshot("message").await;
 
     // The outbound message behind it, and one that failed over.
-    client
-        .find(Locator::Css("dl.facts a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("dl.facts a").await;
     browser.wait_for("table#attempts").await;
     assert_eq!(browser.attributes("tr.attempt", "data-kind").await, ["first"]);
     let failed_over = deployment.message_to(US[0])["id"].as_str().unwrap().to_string();
@@ -190,13 +160,7 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     browser.wait_for("h1").await;
     assert_eq!(browser.attributes("article.quarantined", "data-id").await, ["1", "2"]);
     browser.screenshot("quarantine").await;
-    client
-        .find(Locator::Css("article[data-id='1'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("article[data-id='1'] button").await;
     let notice = browser.wait_for("#replay-notice").await;
     assert!(notice.text().await.unwrap().contains("Request #1 replayed"));
     assert_eq!(browser.attributes("article.quarantined", "data-id").await, ["2"]);
@@ -224,13 +188,7 @@ async fn an_operator_finds_each_message_its_timeline_the_quarantine_and_the_prov
     browser.wait_for("table#messages").await;
     browser.screenshot("messages-phone").await;
 
-    client
-        .find(Locator::Css("header.top form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("header.top form button").await;
     browser.wait_for("#token").await;
     client.goto(&format!("{base}/ui/quarantine")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;

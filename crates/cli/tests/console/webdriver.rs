@@ -100,6 +100,11 @@ impl Browser {
         }
     }
 
+    /// Clicks the first element `css` finds, once there is one.
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.unwrap();
+    }
+
     /// A phone's width from now on.
     pub async fn phone(&self) {
         self.client.set_window_size(390, 844).await.expect("the window resizes");
