@@ -128,6 +128,37 @@ impl Api {
     }
 }
 
+/// Sends `messages` messages (`n` to `+2782` and `n` in seven digits, with
+/// `text(n)`) from `senders` concurrent senders, message `n` through
+/// `apis[n % apis.len()]`, each accepted: their ids.
+pub async fn send_concurrently(
+    apis: &[Api],
+    messages: usize,
+    senders: usize,
+    text: fn(usize) -> String,
+) -> Vec<String> {
+    let senders: Vec<_> = (0..senders)
+        .map(|s| {
+            let apis = apis.to_vec();
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for n in (s..messages).step_by(senders) {
+                    let body = json!({"to": format!("+2782{n:07}"), "text": text(n)});
+                    let (status, message) = apis[n % apis.len()].send(&body, None).await.unwrap();
+                    assert_eq!(status, 202, "{message}");
+                    ids.push(message["id"].as_str().unwrap().to_string());
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for sender in senders {
+        ids.extend(sender.await.unwrap());
+    }
+    ids
+}
+
 /// A final status: the provider's outcome reached, or nothing more to come.
 pub fn is_final(view: &Value) -> bool {
     matches!(

@@ -10,11 +10,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, config, is_final, serve_sending, simulator};
+use crate::harness::{Answers, Api, Relay, config, is_final, send_concurrently, serve_sending, simulator};
 
 const MESSAGES: usize = 1_000;
 const RATE: f64 = 20.0;
@@ -46,25 +46,7 @@ async fn run(dir: &Path, database: &str, replicas: usize) {
     // Every replica has heard of the others.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let apis: Vec<Api> = served.iter().map(|s| Api::new(&s.api_base)).collect();
-    let senders: Vec<_> = (0..SENDERS)
-        .map(|s| {
-            let apis = apis.clone();
-            tokio::spawn(async move {
-                let mut ids = Vec::new();
-                for n in (s..MESSAGES).step_by(SENDERS) {
-                    let body = json!({"to": format!("+2782{n:07}"), "text": text(n)});
-                    let (status, message) = apis[n % apis.len()].send(&body, None).await.unwrap();
-                    assert_eq!(status, 202, "{message}");
-                    ids.push(message["id"].as_str().unwrap().to_string());
-                }
-                ids
-            })
-        })
-        .collect();
-    let mut ids = Vec::new();
-    for sender in senders {
-        ids.extend(sender.await.unwrap());
-    }
+    let ids = send_concurrently(&apis, MESSAGES, SENDERS, text).await;
     let views = apis[0].wait_for(&ids, "a final status", is_final).await;
     let ledger = provider.control_view().await;
     // A jittery machine may push one request over the limit; the 429 then

@@ -1,11 +1,10 @@
 //! Two `smsgate serve` replicas on one PostgreSQL database share the
 //! outbox: 1,000 messages sent to either, each submitted once.
 
-use serde_json::json;
 use smsgate_test_support::postgres::{PgSchema, postgres_url};
 use smsgate_test_support::serve::Served;
 
-use crate::harness::{Answers, Api, Relay, config, is_final, serve_sending, simulator};
+use crate::harness::{Answers, Api, Relay, config, is_final, send_concurrently, serve_sending, simulator};
 
 const MESSAGES: usize = 1000;
 const SENDERS: usize = 8;
@@ -30,25 +29,7 @@ async fn two_replicas_submit_each_message_once() {
     let second = Served::start_async(serve_sending(dir.path(), &database, &config)).await;
     callbacks.point_at(&first.callback_base);
     let apis = [Api::new(&first.api_base), Api::new(&second.api_base)];
-    let senders: Vec<_> = (0..SENDERS)
-        .map(|s| {
-            let apis = apis.clone();
-            tokio::spawn(async move {
-                let mut ids = Vec::new();
-                for n in (s..MESSAGES).step_by(SENDERS) {
-                    let body = json!({"to": format!("+2782{n:07}"), "text": "replicas"});
-                    let (status, message) = apis[n % 2].send(&body, None).await.unwrap();
-                    assert_eq!(status, 202, "{message}");
-                    ids.push(message["id"].as_str().unwrap().to_string());
-                }
-                ids
-            })
-        })
-        .collect();
-    let mut ids = Vec::new();
-    for sender in senders {
-        ids.extend(sender.await.unwrap());
-    }
+    let ids = send_concurrently(&apis, MESSAGES, SENDERS, |_| "replicas".into()).await;
     let views = apis[0].wait_for(&ids, "a final status", is_final).await;
     let counts = provider.accepted_per_recipient().await;
     assert_eq!(counts.len(), MESSAGES, "every message reached the provider");
