@@ -191,14 +191,15 @@ impl Pacing {
     }
 
     /// How many messages the providers can take within `within` at their
-    /// rates (each message at least one segment), when every provider has
+    /// rates as they are now (slowed after a 429; each message at least one segment), when every provider has
     /// a rate; `None` when one may take any number.
     pub fn capacity(&self, within: Duration) -> Option<usize> {
         let replicas = f64::from((*self.replicas.lock().expect("no panic while pacing")).max(1));
         let providers = self.providers.lock().expect("no panic while pacing");
+        let now = now_ms();
         let mut total = 0.0;
         for pace in providers.values() {
-            total += pace.rate? / replicas * within.as_secs_f64();
+            total += pace.rate_at(now)? / replicas * within.as_secs_f64();
         }
         Some((total.ceil() as usize).max(1))
     }
