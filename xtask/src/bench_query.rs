@@ -18,6 +18,9 @@ pub struct QueryArgs {
     /// Messages to fill it with.
     #[arg(long, default_value_t = 1_000_000, value_name = "N")]
     messages: u64,
+    /// Time the queries on a store an earlier run filled (given by --database, with the same --messages) instead of filling an empty one.
+    #[arg(long, requires = "database")]
+    reuse: bool,
 }
 
 pub fn query(root: &Path, args: &QueryArgs) -> anyhow::Result<()> {
@@ -37,6 +40,9 @@ pub fn query(root: &Path, args: &QueryArgs) -> anyhow::Result<()> {
         .current_dir(root);
     if let Some(database) = &args.database {
         command.args(["--database", database]);
+    }
+    if args.reuse {
+        command.arg("--reuse");
     }
     let status = command.status().context("cannot run cargo")?;
     if !status.success() {

@@ -3,7 +3,7 @@
 //! times each kind of query. Run by `cargo xtask bench query`, or:
 //!
 //! ```sh
-//! cargo run --release -p smsgate-store --example query_bench -- [--database URL] [--messages N]
+//! cargo run --release -p smsgate-store --example query_bench -- [--database URL] [--messages N] [--reuse]
 //! ```
 //!
 //! The store is filled through [`Store::ingest`] itself (the write path
@@ -34,20 +34,32 @@ const START: i64 = 1_780_000_000_000;
 struct Args {
     database: Option<String>,
     messages: usize,
+    /// Time the queries on a store an earlier run filled (with the same
+    /// `--messages`), rather than refuse it.
+    reuse: bool,
 }
 
 fn args() -> Result<Args, String> {
     let mut args = Args {
         database: None,
         messages: 1_000_000,
+        reuse: false,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
+        if flag == "--reuse" {
+            args.reuse = true;
+            continue;
+        }
         let value = given.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--database" => args.database = Some(value),
             "--messages" => args.messages = value.parse().map_err(|_| format!("--messages {value}: not a number"))?,
-            _ => return Err(format!("unknown flag {flag}: expected --database URL, --messages N")),
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag}: expected --database URL, --messages N, --reuse"
+                ));
+            }
         }
     }
     Ok(args)
@@ -188,25 +200,30 @@ async fn main() -> Result<(), String> {
     let store = smsgate_store::open_with(&url, CommitOptions::defaults_for(&url))
         .await
         .map_err(|e| e.to_string())?;
-    if !store
+    let filled = !store
         .search_messages(search(|s| s.limit = 1))
         .await
         .map_err(|e| e.to_string())?
         .messages
-        .is_empty()
-    {
-        return Err("the store has messages already: give an empty database".into());
-    }
-    println!(
-        "filling {} with {} messages ...",
-        smsgate_store::display_url(&url),
-        args.messages
-    );
-    let start = Instant::now();
-    fill(&store, args.messages).await?;
-    println!("filled in {:.1} s", start.elapsed().as_secs_f64());
-    if url.starts_with("postgres") {
-        analyze(&url).await?;
+        .is_empty();
+    match (filled, args.reuse) {
+        (true, true) => println!("timing the queries on {}", smsgate_store::display_url(&url)),
+        (true, false) => {
+            return Err("the store has messages already: give an empty database, or --reuse a filled one".into());
+        }
+        (false, _) => {
+            println!(
+                "filling {} with {} messages ...",
+                smsgate_store::display_url(&url),
+                args.messages
+            );
+            let start = Instant::now();
+            fill(&store, args.messages).await?;
+            println!("filled in {:.1} s", start.elapsed().as_secs_f64());
+            if url.starts_with("postgres") {
+                analyze(&url).await?;
+            }
+        }
     }
 
     let end = START + SPAN_DAYS * DAY;
@@ -257,19 +274,28 @@ async fn main() -> Result<(), String> {
         println!("| {name} | {:.1} ms | {} |", ms(took), page.messages.len());
     }
     let windows = [
-        ("stats: one day, hourly", end - DAY, 3_600_000),
-        ("stats: 7 days, 6-hourly", end - 7 * DAY, 6 * 3_600_000),
-        ("stats: 30 days (every message), daily", START, DAY),
+        ("stats: one day, hourly", end - DAY, 3_600_000, None),
+        (
+            "stats: one provider, one day, hourly",
+            end - DAY,
+            3_600_000,
+            Some(Provider::Clearline),
+        ),
+        ("stats: 7 days, 6-hourly", end - 7 * DAY, 6 * 3_600_000, None),
+        ("stats: 30 days (every message), daily", START, DAY, None),
     ];
-    for (name, since, bucket) in windows {
-        let window = DeliveryWindow::new(Some(since), Some(end), Some(bucket), None, end).map_err(|e| e.to_string())?;
+    for (name, since, bucket, provider) in windows {
+        let window =
+            DeliveryWindow::new(Some(since), Some(end), Some(bucket), provider, end).map_err(|e| e.to_string())?;
         let (took, stats) = time(|| store.delivery_stats(window)).await;
         let stats = stats.map_err(|e| e.to_string())?;
         let counted: u64 = stats.providers.iter().map(|p| p.total.messages).sum();
-        let p50 = stats.providers[0].total.latency.p50;
+        let first = &stats.providers[0];
         println!(
-            "| {name} | {:.1} ms | {counted} messages (clickatell p50 {p50:?} ms) |",
-            ms(took)
+            "| {name} | {:.1} ms | {counted} messages ({} p50 {:?} ms) |",
+            ms(took),
+            first.provider,
+            first.total.latency.p50
         );
     }
     Ok(())

@@ -52,6 +52,7 @@ mod search;
 mod search_sql;
 mod sqlite;
 mod stats;
+mod tally;
 
 use std::sync::Arc;
 

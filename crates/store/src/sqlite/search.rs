@@ -9,7 +9,8 @@ use smsgate_normalize::views::{DeliveryStats, MessageSummary};
 
 use crate::rows;
 use crate::search::DeliveryWindow;
-use crate::search_sql::{self, Param, Statement};
+use crate::search_sql::{self, Param, Statement, WindowRead};
+use crate::tally::WindowTally;
 
 /// SQLite's placeholder for parameter `n`.
 pub(super) fn placeholder(n: usize) -> String {
@@ -32,22 +33,67 @@ pub(super) fn messages(conn: &Connection, statement: Statement) -> rusqlite::Res
         .collect()
 }
 
-/// The statistics of `window`, both statements in one snapshot.
+/// The statistics of `window`: its messages read once and tallied here.
 pub(super) fn delivery_stats(conn: &mut Connection, window: &DeliveryWindow) -> rusqlite::Result<DeliveryStats> {
+    // One snapshot for the choice of read and the read.
     let tx = conn.transaction()?;
-    let counts = search_sql::status_counts_statement(window, placeholder);
-    let counts = tx
-        .prepare_cached(&counts.sql)?
-        .query_map(params_from_iter(values(counts.params)), |row| {
-            search_sql::status_count(row)
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let latencies = search_sql::latency_by_ranks(window, placeholder);
-    let latencies = tx
-        .prepare_cached(&latencies.sql)?
-        .query_map(params_from_iter(values(latencies.params)), |row| {
-            search_sql::latency_row(row)
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let read = window_read(&tx, window)?;
+    let statement = search_sql::window_messages_statement(window, placeholder, read);
+    let mut tally = WindowTally::default();
+    let mut select = tx.prepare_cached(&statement.sql)?;
+    let mut rows = select.query(params_from_iter(values(statement.params)))?;
+    while let Some(row) = rows.next()? {
+        tally.add(search_sql::window_message(row)?);
+    }
+    let (counts, latencies) = tally.rows();
     Ok(search_sql::delivery_stats(window, counts, latencies))
+}
+
+/// How to read `window`: the whole table when the window spans more than
+/// a third of the time between the first and the last message stored
+/// (two probes of `messages_first_seen`), taking that the messages are
+/// spread over time about evenly. SQLite's own planner, without
+/// statistics, always takes the index.
+fn window_read(conn: &Connection, window: &DeliveryWindow) -> rusqlite::Result<WindowRead> {
+    let (first, last): (Option<i64>, Option<i64>) = conn
+        .prepare_cached("SELECT (SELECT MIN(first_seen_at) FROM messages), (SELECT MAX(first_seen_at) FROM messages)")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(WindowRead::FirstSeenIndex);
+    };
+    let span = last - first + 1;
+    let covered = window.until().min(last + 1) - window.since().max(first);
+    Ok(if covered * 3 > span {
+        WindowRead::WholeTable
+    } else {
+        WindowRead::FirstSeenIndex
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_over_a_third_of_the_stored_span_reads_the_whole_table() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE messages (first_seen_at INTEGER)")
+            .unwrap();
+        let window = |since, until| DeliveryWindow::new(Some(since), Some(until), None, None, until).unwrap();
+        // Nothing stored: the index, which finds nothing at once.
+        assert_eq!(window_read(&conn, &window(0, 900)).unwrap(), WindowRead::FirstSeenIndex);
+        conn.execute_batch("INSERT INTO messages VALUES (1000), (1900)")
+            .unwrap();
+        assert_eq!(window_read(&conn, &window(0, 5000)).unwrap(), WindowRead::WholeTable);
+        assert_eq!(window_read(&conn, &window(1500, 1900)).unwrap(), WindowRead::WholeTable);
+        assert_eq!(
+            window_read(&conn, &window(1500, 1800)).unwrap(),
+            WindowRead::FirstSeenIndex
+        );
+        // Beyond the stored span: nothing of it covered.
+        assert_eq!(
+            window_read(&conn, &window(2000, 9000)).unwrap(),
+            WindowRead::FirstSeenIndex
+        );
+    }
 }

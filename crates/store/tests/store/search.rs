@@ -397,6 +397,15 @@ async fn delivery_stats_count_statuses_and_rank_delays_as_worked_out_by_hand(bac
     // d1..d10 at minutes 1..10, u1 u2 at 30 in the first; s1 at 50 and
     // e1..e4 at 65, 66 in the second; nothing in the third.
     assert_eq!(counts, [12, 5, 0]);
+
+    // A narrow window (SQLite reads it through the first-seen index, not
+    // the whole table): e1..e4, the second hour's first ten minutes.
+    let since = T0 + HOUR;
+    let window = DeliveryWindow::new(Some(since), Some(since + 10 * MINUTE), Some(HOUR), Some(clearline), T0).unwrap();
+    let stats = store.delivery_stats(window).await.unwrap();
+    let total = &stats.providers[0].total;
+    assert_eq!((total.messages, total.statuses.read), (4, 1));
+    assert_eq!(total.latency, latency(3, 200, 300, 300));
 }
 
 async fn the_times_a_message_keeps_do_not_depend_on_arrival_order(backend: &Backend) {
