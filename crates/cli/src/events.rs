@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use smsgate_receiver_api::views::FeedEvent;
 
+use crate::out::outln;
 use crate::settings::File;
 use crate::source::SourceArgs;
 use crate::table;
@@ -45,14 +46,14 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
         let page = source.events(after.as_deref(), PAGE).await?;
         if json {
             for event in &page.events {
-                println!("{}", serde_json::to_string(event)?);
+                outln!("{}", serde_json::to_string(event)?);
             }
         } else if !page.events.is_empty() {
             let rows: Vec<Vec<String>> = page.events.iter().map(row).collect();
             let rendered = table::render(&HEADER, &rows);
             // The header once; each page is aligned on its own.
             let skip = usize::from(printed_header);
-            println!("{}", rendered.lines().skip(skip).collect::<Vec<_>>().join("\n"));
+            outln!("{}", rendered.lines().skip(skip).collect::<Vec<_>>().join("\n"));
             printed_header = true;
         }
         let caught_up = page.events.len() < PAGE as usize;

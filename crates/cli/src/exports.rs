@@ -6,6 +6,7 @@
 
 use smsgate_normalize::views::{DeadLettersPage, ExportView, ExportsPage, ReplayRequest, ReplayView};
 
+use crate::out::outln;
 use crate::settings::File;
 use crate::source::{Source, SourceArgs, convert};
 use crate::table;
@@ -51,10 +52,10 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
         Command::List { json, source } => {
             let page = source.open(file).await?.exports(file).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&page)?);
+                outln!("{}", serde_json::to_string_pretty(&page)?);
             } else {
                 let rows: Vec<Vec<String>> = page.exports.iter().map(row).collect();
-                println!(
+                outln!(
                     "{}",
                     table::render(&["NAME", "KIND", "CURSOR", "LAG", "STATE", "LAST ERROR"], &rows)
                 );
@@ -63,7 +64,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
         Command::DeadLetters { name, json, source } => {
             let page = source.open(file).await?.dead_letters(&name).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&page)?);
+                outln!("{}", serde_json::to_string_pretty(&page)?);
             } else {
                 let rows: Vec<Vec<String>> = page
                     .dead_letters
@@ -80,7 +81,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
                         ]
                     })
                     .collect();
-                println!(
+                outln!(
                     "{}",
                     table::render(
                         &["ID", "KIND", "PROVIDER", "MESSAGE", "ATTEMPTS", "FAILED", "ERROR"],
@@ -100,7 +101,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
                 .await?
                 .replay(file, &name, &ReplayRequest { since, until })
                 .await?;
-            println!(
+            outln!(
                 "replay {} queued for export {}: events received from {} to {}",
                 replay.id,
                 replay.export,

@@ -11,6 +11,7 @@
 mod events;
 mod exports;
 mod messages;
+mod out;
 mod outbound;
 mod quarantine;
 mod send;

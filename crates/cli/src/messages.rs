@@ -6,6 +6,7 @@ use smsgate_normalize::{Provider, Status};
 use smsgate_receiver_api::views::{MessageSummary, MessagesPage};
 use smsgate_store::MessageSearch;
 
+use crate::out::outln;
 use crate::settings::File;
 use crate::source::SourceArgs;
 use crate::{table, when};
@@ -123,7 +124,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
             let search = filters.search(limit, after)?;
             let page = source.open(file).await?.search_messages(search).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&page)?);
+                outln!("{}", serde_json::to_string_pretty(&page)?);
             } else {
                 print_page(&page);
             }
@@ -134,7 +135,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
 
 fn print_page(page: &MessagesPage) {
     let rows: Vec<Vec<String>> = page.messages.iter().map(summary_row).collect();
-    println!(
+    outln!(
         "{}",
         table::render(
             &[
@@ -150,7 +151,7 @@ fn print_page(page: &MessagesPage) {
         )
     );
     if let Some(next) = &page.next_cursor {
-        println!("\nmore: the same command with --after {next}");
+        outln!("\nmore: the same command with --after {next}");
     }
 }
 
@@ -175,10 +176,10 @@ async fn show(provider: Provider, message_id: &str, json: bool, source: SourceAr
         bail!("no message {message_id} from {provider} has been received");
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&message)?);
+        outln!("{}", serde_json::to_string_pretty(&message)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{} {}: {} since {}",
         message.provider,
         message.message_id,
@@ -191,10 +192,10 @@ async fn show(provider: Provider, message_id: &str, json: bool, source: SourceAr
         ("from", &message.from),
     ] {
         if let Some(value) = value {
-            println!("{label}: {value}");
+            outln!("{label}: {value}");
         }
     }
-    println!();
+    outln!();
     let rows: Vec<Vec<String>> = message
         .events
         .iter()
@@ -209,7 +210,7 @@ async fn show(provider: Provider, message_id: &str, json: bool, source: SourceAr
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         table::render(
             &[

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use smsgate_normalize::views::{OutboundRequest, OutboundView};
 
+use crate::out::outln;
 use crate::settings::File;
 use crate::source::{SourceArgs, convert};
 use crate::table;
@@ -29,7 +30,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
         anyhow::bail!("no outbound message {id}");
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&message)?);
+        outln!("{}", serde_json::to_string_pretty(&message)?);
         return Ok(());
     }
     print(&message);
@@ -65,7 +66,7 @@ pub async fn send(
     };
     if json {
         // One object a line, as `smsgate send --json` prints.
-        println!("{}", serde_json::to_string(&message)?);
+        outln!("{}", serde_json::to_string(&message)?);
     } else {
         print(&message);
     }
@@ -74,7 +75,7 @@ pub async fn send(
 
 /// A message as a table: head, attempts, events.
 fn print(message: &OutboundView) {
-    println!(
+    outln!(
         "{} to {} via route {}: {} since {}",
         message.id,
         message.to,
@@ -83,15 +84,15 @@ fn print(message: &OutboundView) {
         table::time(message.status_at)
     );
     if let Some(error) = &message.error {
-        println!("error: {error}");
+        outln!("error: {error}");
     }
     for (label, value) in [("from", &message.from), ("reference", &message.reference)] {
         if let Some(value) = value {
-            println!("{label}: {value}");
+            outln!("{label}: {value}");
         }
     }
-    println!("segments: {}", message.segments);
-    println!();
+    outln!("segments: {}", message.segments);
+    outln!();
     let attempts: Vec<Vec<String>> = message
         .attempts
         .iter()
@@ -106,7 +107,7 @@ fn print(message: &OutboundView) {
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         table::render(
             &[
@@ -136,8 +137,8 @@ fn print(message: &OutboundView) {
         })
         .collect();
     if !events.is_empty() {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{}",
             table::render(
                 &[

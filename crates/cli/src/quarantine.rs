@@ -12,6 +12,7 @@
 use smsgate_receiver::quarantine::{self, Replay};
 use smsgate_store::Store;
 
+use crate::out::outln;
 use crate::settings::File;
 use crate::source::DatabaseArgs;
 use crate::table;
@@ -48,7 +49,7 @@ pub async fn run(command: Command, file: &File) -> anyhow::Result<()> {
 async fn list(store: &dyn Store, json: bool) -> anyhow::Result<()> {
     let requests = store.quarantined().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&requests)?);
+        outln!("{}", serde_json::to_string_pretty(&requests)?);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = requests
@@ -64,7 +65,7 @@ async fn list(store: &dyn Store, json: bool) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    println!(
+    outln!(
         "{}",
         table::render(&["ID", "PROVIDER", "METHOD", "PATH", "RECEIVED", "ERROR"], &rows)
     );
@@ -83,11 +84,11 @@ async fn replay(store: &dyn Store, dry_run: bool) -> anyhow::Result<()> {
             match quarantine::reparse(request) {
                 Err(error) => {
                     still += 1;
-                    println!("still quarantined {what}: {}", one_line(&error));
+                    outln!("still quarantined {what}: {}", one_line(&error));
                 }
                 Ok(callback) => {
                     replayed += 1;
-                    println!(
+                    outln!(
                         "would replay {what}: {} status events, {} inbound messages",
                         callback.status.len(),
                         callback.inbound.len()
@@ -99,22 +100,24 @@ async fn replay(store: &dyn Store, dry_run: bool) -> anyhow::Result<()> {
         match quarantine::replay(store, request).await? {
             Replay::StillQuarantined(error) => {
                 still += 1;
-                println!("still quarantined {what}: {}", one_line(&error));
+                outln!("still quarantined {what}: {}", one_line(&error));
             }
-            Replay::AlreadyReplayed => println!("already replayed {what} (by another replay meanwhile)"),
+            Replay::AlreadyReplayed => outln!("already replayed {what} (by another replay meanwhile)"),
             Replay::Replayed(outcome) => {
                 replayed += 1;
-                println!(
+                outln!(
                     "replayed {what}: stored {} status events, {} inbound messages ({} already stored)",
-                    outcome.status_events_stored, outcome.inbound_stored, outcome.duplicates
+                    outcome.status_events_stored,
+                    outcome.inbound_stored,
+                    outcome.duplicates
                 );
             }
         }
     }
     if dry_run {
-        println!("would replay {replayed}, still quarantined {still} (dry run: nothing stored)");
+        outln!("would replay {replayed}, still quarantined {still} (dry run: nothing stored)");
     } else {
-        println!("replayed {replayed}, still quarantined {still}");
+        outln!("replayed {replayed}, still quarantined {still}");
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ use smsgate_send::{Gateway, GatewayConfig, Outgoing, Progress, Route, Sender, Se
 
 use smsgate_normalize::views::OutboundRequest;
 
+use crate::out::{self, WhenClosed};
 use crate::outbound;
 use crate::source::open_store;
 
@@ -256,13 +257,17 @@ impl Output {
             Progress::Done { row, message, sent } => {
                 let at = row.map(|row| format!("line {}: ", row.line)).unwrap_or_default();
                 self.bar.suspend(|| match sent {
-                    Sent::Accepted { message_id } if self.json => println!(
-                        "{}",
-                        serde_json::json!({"provider": self.provider, "message_id": message_id, "to": message.to})
+                    Sent::Accepted { message_id } if self.json => out::line(
+                        format_args!(
+                            "{}",
+                            serde_json::json!({"provider": self.provider, "message_id": message_id, "to": message.to})
+                        ),
+                        WhenClosed::Drop,
                     ),
-                    Sent::Accepted { message_id } => {
-                        println!("{at}accepted by {}: {message_id} to {}", self.provider, message.to)
-                    }
+                    Sent::Accepted { message_id } => out::line(
+                        format_args!("{at}accepted by {}: {message_id} to {}", self.provider, message.to),
+                        WhenClosed::Drop,
+                    ),
                     Sent::Rejected { reason } => eprintln!("{at}rejected, to {}: {reason}", message.to),
                     Sent::Failed { reason, maybe_sent } => eprintln!(
                         "{at}failed, to {}: {reason}{}",

@@ -20,6 +20,7 @@ use smsgate_receiver::secrets::{Secret, TOKEN_PARAM};
 use smsgate_receiver::{Config, Secrets, Sending, TlsFiles};
 use smsgate_store::{CommitOptions, Store};
 
+use crate::out::outln;
 use crate::settings::{self, File};
 
 #[derive(clap::Args, Debug)]
@@ -352,9 +353,9 @@ async fn secret(store: &dyn Store, env: &str, key: &str) -> anyhow::Result<Secre
 fn print_start_up(public: &str, api_url: &str, database: &str, secrets: &Secrets) {
     let public = public.trim_end_matches('/');
     let token = secrets.callback.expose();
-    println!("smsgate receiver, storing in {database}");
-    println!();
-    println!("Callback URLs to configure at each provider (the token is the callback secret):");
+    outln!("smsgate receiver, storing in {database}");
+    outln!();
+    outln!("Callback URLs to configure at each provider (the token is the callback secret):");
     for (name, route) in [
         ("Clickatell SMS status (GET or POST)", Route::ClickatellSmsStatus),
         ("Clickatell SMS reply (GET or POST)", Route::ClickatellSmsReply),
@@ -363,13 +364,13 @@ fn print_start_up(public: &str, api_url: &str, database: &str, secrets: &Secrets
         ("SmartHive callback_url", Route::SmarthiveStatus),
         ("ClearLine callbackUrl", Route::ClearlineStatus),
     ] {
-        println!("  {name:<38} {public}{}?{TOKEN_PARAM}={token}", route.path());
+        outln!("  {name:<38} {public}{}?{TOKEN_PARAM}={token}", route.path());
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Query API: {api_url}/v1  (Authorization: Bearer {})",
         secrets.api.expose()
     );
-    println!("Console:   {api_url}/ui/  (sign in with the query API's token)");
-    println!("Metrics:   {api_url}/metrics");
+    outln!("Console:   {api_url}/ui/  (sign in with the query API's token)");
+    outln!("Metrics:   {api_url}/metrics");
 }

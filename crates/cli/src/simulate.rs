@@ -10,6 +10,7 @@ use smsgate::ApiKey;
 use smsgate_receiver::secrets::Secret;
 use smsgate_simulator::{Config, Knobs, RetryPolicy};
 
+use crate::out::outln;
 use crate::settings;
 
 #[derive(clap::Args, Debug)]
@@ -120,20 +121,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let has_token = config.callback_token.is_some();
     let running = smsgate_simulator::start(config)?;
     let base = format!("http://{}", running.local_addr());
-    println!("smsgate simulator on {base}, calling back {}", args.callback_base);
-    println!("  Clickatell  POST {base}/messages, POST {base}/messages/rest/bulk (Authorization: KEY)");
-    println!("              GET  {base}/messages/http/send?apiKey=KEY&to=...&content=...");
-    println!("  ClearLine   POST {base}/MessageSender/sms (ApiKey: KEY)");
-    println!(
+    outln!("smsgate simulator on {base}, calling back {}", args.callback_base);
+    outln!("  Clickatell  POST {base}/messages, POST {base}/messages/rest/bulk (Authorization: KEY)");
+    outln!("              GET  {base}/messages/http/send?apiKey=KEY&to=...&content=...");
+    outln!("  ClearLine   POST {base}/MessageSender/sms (ApiKey: KEY)");
+    outln!(
         "  Control     POST {base}/simulator/inbound, POST {base}/simulator/smarthive-report, GET {base}/simulator/messages"
     );
     if generated_key {
-        println!(
+        outln!(
             "API key (generated; set SMSGATE_SIMULATOR_API_KEY to choose one): {}",
             api_key.expose()
         );
     }
-    println!("Seed: {seed} (pass --seed {seed} to replay this run)");
+    outln!("Seed: {seed} (pass --seed {seed} to replay this run)");
     if !has_token {
         eprintln!("warning: no --callback-token: the receiver will refuse Clickatell callbacks with 401");
     }

@@ -6,6 +6,7 @@ use smsgate_receiver_api::views::{DeliveryFigures, DeliveryStats};
 use smsgate_store::DeliveryWindow;
 
 use crate::messages::provider;
+use crate::out::outln;
 use crate::settings::File;
 use crate::source::SourceArgs;
 use crate::{table, when};
@@ -44,7 +45,7 @@ pub async fn run(args: Args, file: &File) -> anyhow::Result<()> {
     )?;
     let stats = args.source.open(file).await?.delivery_stats(window).await?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        outln!("{}", serde_json::to_string_pretty(&stats)?);
     } else {
         print_stats(&stats);
     }
@@ -84,13 +85,13 @@ fn row(first: String, f: &DeliveryFigures) -> Vec<String> {
 }
 
 fn print_stats(stats: &DeliveryStats) {
-    println!(
+    outln!(
         "from {} to {}, buckets of {}; latency: submission to delivery",
         table::time(Some(stats.since)),
         table::time(Some(stats.until)),
         table::duration(stats.bucket)
     );
-    println!();
+    outln!();
     let header = |first| {
         let mut header = HEADER;
         header[0] = first;
@@ -101,7 +102,7 @@ fn print_stats(stats: &DeliveryStats) {
         .iter()
         .map(|p| row(p.provider.to_string(), &p.total))
         .collect();
-    println!("{}", table::render(&header("PROVIDER"), &totals));
+    outln!("{}", table::render(&header("PROVIDER"), &totals));
     for provider in stats.providers.iter().filter(|p| p.total.messages > 0) {
         let buckets: Vec<Vec<String>> = provider
             .buckets
@@ -109,7 +110,7 @@ fn print_stats(stats: &DeliveryStats) {
             .filter(|b| b.figures.messages > 0)
             .map(|b| row(table::time(Some(b.start)), &b.figures))
             .collect();
-        println!("\n{}", provider.provider);
-        println!("{}", table::render(&header("BUCKET"), &buckets));
+        outln!("\n{}", provider.provider);
+        outln!("{}", table::render(&header("BUCKET"), &buckets));
     }
 }

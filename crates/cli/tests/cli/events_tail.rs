@@ -148,3 +148,66 @@ fn events_tail_follow_prints_new_events_as_they_arrive() {
     drop(through_api);
     drop(through_store);
 }
+
+/// A reader that stops early (`smsgate events tail | head -1`) closes the
+/// pipe: the command ends quietly with success, not with a panic.
+#[test]
+fn events_tail_ends_quietly_when_its_reader_stops_early() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempdir();
+    let database = crate::harness::sqlite(dir.path(), "many.db");
+    // More events than a pipe holds (64 KiB), stored through the store.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = smsgate_store::open(&database).await.unwrap();
+        let status = (0..3000)
+            .map(|i| smsgate_normalize::StatusEvent {
+                provider: smsgate_normalize::Provider::Clearline,
+                message_id: format!("m{i}"),
+                client_message_id: None,
+                to: None,
+                from: None,
+                status: smsgate_normalize::Status::Delivered,
+                raw_status: Some("DELIVERED".into()),
+                raw_code: None,
+                description: None,
+                occurred_at: None,
+                channel: None,
+                dedup_key: format!("m{i}"),
+            })
+            .collect();
+        store
+            .ingest(smsgate_store::Ingest {
+                raw: smsgate_store::RawRequest {
+                    provider: smsgate_normalize::Provider::Clearline,
+                    method: "POST".into(),
+                    path: "/test".into(),
+                    query: None,
+                    content_type: None,
+                    body: Vec::new(),
+                    received_at: 1,
+                },
+                parsed: smsgate_store::Parsed::Events {
+                    status,
+                    inbound: Vec::new(),
+                },
+            })
+            .await
+            .unwrap();
+    });
+
+    let mut command = smsgate(dir.path(), &["events", "tail", "--json", "--database", &database]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains("\"message_id\":\"m0\""), "{first}");
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
