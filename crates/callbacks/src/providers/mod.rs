@@ -24,7 +24,22 @@ pub(crate) fn parse(route: Route, document: Value, out: &mut Callback) -> Result
 
 /// Reads `document` as the generated type `T`; a field that does not fit is
 /// left out of the typed view (the raw request keeps it).
+///
+/// Most callbacks fit their type as they come, and are read directly. The
+/// lenient reading (a copy of the document, scalars coerced as the
+/// schema wants, a path kept for each error) runs only for the rest: it
+/// changes only values that do not fit their type, so it reads a
+/// fitting document the same (a property test below checks it on random
+/// documents of each type).
 fn typed<T: DeserializeOwned + JsonSchema>(document: &Value) -> Result<T, Unparseable> {
+    if let Ok(read) = T::deserialize(document) {
+        return Ok(read);
+    }
+    lenient::<T>(document)
+}
+
+/// The lenient reading of [`typed`].
+fn lenient<T: DeserializeOwned + JsonSchema>(document: &Value) -> Result<T, Unparseable> {
     smsgate::lenient::from_value_lossy::<T>(document.clone())
         .map(|(value, _dropped)| value)
         .map_err(|e| Unparseable(e.to_string()))
@@ -44,5 +59,94 @@ fn required_id(id: Option<String>, field: &str) -> Result<String, Unparseable> {
         _ => Err(Unparseable(format!(
             "an event without `{field}`: it cannot be matched to a message"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde::Serialize;
+    use smsgate::clearline::callbacks::types::DeliveryStatusCallback;
+    use smsgate::clickatell::one_api_callbacks::types::{
+        ButtonResponseReply, ContactsReply, FallbackStatus, ListPickerResponseReply, LocationReply, MediaReply,
+        MessageStatus, SuggestedResponseReply, TextReply,
+    };
+    use smsgate::clickatell::sms_callbacks::types::{SendReplyMessageRequest, SmsStatusCallback};
+    use smsgate::smarthive::callbacks::types::SmartHiveStatusCallback;
+
+    use super::*;
+
+    /// Values of every JSON type, the right one for a field often enough.
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "[0-9]{0,12}".prop_map(Value::String),
+            any::<String>().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{1,6}", inner, 0..3)
+                    .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Objects with some of `T`'s documented properties and an unknown one.
+    fn document<T: JsonSchema>() -> impl Strategy<Value = Value> {
+        let schema = schemars::schema_for!(T);
+        let mut names: Vec<String> = schema
+            .schema
+            .object
+            .map(|object| object.properties.keys().cloned().collect())
+            .unwrap_or_default();
+        names.push("unknownField".into());
+        proptest::collection::btree_map(proptest::sample::select(names), value(), 0..8)
+            .prop_map(|fields| Value::Object(fields.into_iter().collect()))
+    }
+
+    /// A document read directly is read the same by the lenient reading.
+    fn agrees<T: DeserializeOwned + JsonSchema + Serialize>(document: &Value) -> Result<(), TestCaseError> {
+        if let Ok(direct) = T::deserialize(document) {
+            let lenient = lenient::<T>(document).map_err(|e| TestCaseError::fail(e.0))?;
+            prop_assert_eq!(
+                serde_json::to_value(direct).unwrap(),
+                serde_json::to_value(lenient).unwrap()
+            );
+        }
+        Ok(())
+    }
+
+    macro_rules! direct_reading_agrees_with_the_lenient_one {
+        ($($name:ident: $type:ty,)*) => {
+            proptest! {
+                #![proptest_config(ProptestConfig::with_cases(200))]
+                $(
+                    #[test]
+                    fn $name(document in document::<$type>()) {
+                        agrees::<$type>(&document)?;
+                    }
+                )*
+            }
+        };
+    }
+
+    direct_reading_agrees_with_the_lenient_one! {
+        clearline_status: DeliveryStatusCallback,
+        clickatell_sms_status: SmsStatusCallback,
+        clickatell_sms_reply: SendReplyMessageRequest,
+        smarthive_status: SmartHiveStatusCallback,
+        one_api_status: MessageStatus,
+        one_api_fallback: FallbackStatus,
+        one_api_text: TextReply,
+        one_api_media: MediaReply,
+        one_api_location: LocationReply,
+        one_api_contacts: ContactsReply,
+        one_api_suggested_response: SuggestedResponseReply,
+        one_api_list_picker: ListPickerResponseReply,
+        one_api_button: ButtonResponseReply,
     }
 }

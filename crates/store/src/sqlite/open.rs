@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_pacing.sql"),
     include_str!("migrations/0006_exports.sql"),
     include_str!("migrations/0007_message_search.sql"),
+    include_str!("migrations/0008_feed_without_autoincrement.sql"),
 ];
 
 /// The schema version the migrations bring a database to.
@@ -111,4 +112,62 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             .map_err(store_error)?;
     }
     tx.commit().map_err(store_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_keeps_its_seqs_when_it_loses_autoincrement() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        // A store of the schema before, with a feed.
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 7;
+             INSERT INTO raw_requests (id, provider, method, path, body, received_at)
+                 VALUES (1, 'clearline', 'POST', '/', x'', 0);
+             INSERT INTO status_events (id, provider, message_id, dedup_key, status, received_at, raw_request_id)
+                 VALUES (1, 'clearline', 'm', 'a', 'sent', 0, 1), (2, 'clearline', 'm', 'b', 'delivered', 0, 1);
+             INSERT INTO inbound_messages (id, provider, message_id, \"type\", received_at, payload, raw_request_id)
+                 VALUES (1, 'clearline', 'mo', 'text', 0, '{}', 1);
+             INSERT INTO feed (status_event_id, inbound_id) VALUES (1, NULL), (NULL, 1), (2, NULL);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+
+        let feed = |conn: &Connection| -> Vec<(i64, Option<i64>, Option<i64>)> {
+            conn.prepare("SELECT seq, status_event_id, inbound_id FROM feed ORDER BY seq")
+                .unwrap()
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(feed(&conn), [(1, Some(1), None), (2, None, Some(1)), (3, Some(2), None)]);
+        // The next seq follows the greatest.
+        conn.execute("INSERT INTO feed (status_event_id) VALUES (2)", []).unwrap();
+        assert_eq!(feed(&conn).last(), Some(&(4, Some(2), None)));
+        let (user_version, sequences): (i64, i64) = conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'feed')",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((user_version, sequences), (SCHEMA_VERSION, 0));
+        // The inbound page's partial index is back.
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT seq FROM feed WHERE seq > 0 AND inbound_id IS NOT NULL ORDER BY seq",
+                [],
+                |row| row.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("feed_inbound"), "{plan}");
+    }
 }

@@ -123,9 +123,10 @@ pub(super) fn inbound(conn: &Connection, after: i64, limit: usize) -> rusqlite::
     Ok((messages, newest_seq(conn)?))
 }
 
-/// The highest feed `seq` ever handed out (AUTOINCREMENT never reuses one).
+/// The highest feed `seq` handed out (feed rows are never deleted, so no
+/// `seq` is ever handed out twice).
 fn newest_seq(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'feed'), 0)")?
+    conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM feed")?
         .query_row([], |row| row.get(0))
 }
 
