@@ -47,6 +47,12 @@ pub fn from_slice<T: DeserializeOwned + JsonSchema>(bytes: &[u8]) -> Result<T, L
 /// Parses JSON that may have trailing commas (and a UTF-8 byte order mark).
 pub fn parse(bytes: &[u8]) -> Result<Value, LenientError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Most payloads are strict JSON: read at once, without the scan for
+    // trailing commas (a syntax error either way is reported as found
+    // after removing them).
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     serde_json::from_slice(&strip_trailing_commas(bytes)).map_err(LenientError::Syntax)
 }
 

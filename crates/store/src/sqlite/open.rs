@@ -147,9 +147,13 @@ mod tests {
                 .collect::<rusqlite::Result<_>>()
                 .unwrap()
         };
-        assert_eq!(feed(&conn), [(1, Some(1), None), (2, None, Some(1)), (3, Some(2), None)]);
+        assert_eq!(
+            feed(&conn),
+            [(1, Some(1), None), (2, None, Some(1)), (3, Some(2), None)]
+        );
         // The next seq follows the greatest.
-        conn.execute("INSERT INTO feed (status_event_id) VALUES (2)", []).unwrap();
+        conn.execute("INSERT INTO feed (status_event_id) VALUES (2)", [])
+            .unwrap();
         assert_eq!(feed(&conn).last(), Some(&(4, Some(2), None)));
         let (user_version, sequences): (i64, i64) = conn
             .query_row(
