@@ -295,6 +295,10 @@ pub(crate) fn status_counts_statement(window: &DeliveryWindow, placeholder: Plac
 /// The percentiles (of 100) each set of delays is given at.
 pub(crate) const PERCENTILES: [i64; 3] = [50, 90, 99];
 
+/// A message's latency (see the module docs), for a message with both
+/// times: 0 when a provider's clock puts the delivery first.
+const DELAY: &str = "CASE WHEN delivered_at > submitted_at THEN delivered_at - submitted_at ELSE 0 END";
+
 /// The window's delays (`provider, bucket, delay`, of the messages with
 /// both times), and the conditions' parameters.
 fn delays(window: &DeliveryWindow, placeholder: Placeholder) -> (String, Vec<Param>) {
@@ -303,7 +307,7 @@ fn delays(window: &DeliveryWindow, placeholder: Placeholder) -> (String, Vec<Par
         .push("submitted_at IS NOT NULL AND delivered_at IS NOT NULL".into());
     let sql = format!(
         "SELECT provider, (first_seen_at - {since}) / {bucket} AS bucket,
-                CASE WHEN delivered_at > submitted_at THEN delivered_at - submitted_at ELSE 0 END AS delay
+                {DELAY} AS delay
          FROM messages {}",
         c.where_clause()
     );
@@ -341,9 +345,7 @@ pub(crate) fn window_messages_statement(
     Statement {
         sql: format!(
             "SELECT provider, (first_seen_at - {since}) / {bucket}, status,
-                    CASE WHEN submitted_at IS NULL OR delivered_at IS NULL THEN NULL
-                         WHEN delivered_at > submitted_at THEN delivered_at - submitted_at
-                         ELSE 0 END
+                    CASE WHEN submitted_at IS NULL OR delivered_at IS NULL THEN NULL ELSE {DELAY} END
              FROM {table} {}",
             c.where_clause()
         ),
