@@ -15,7 +15,7 @@ fn smsgate(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn bad_values_are_explained() {
-    let cases: [(&[&str], &[&str]); 4] = [
+    let cases: [(&[&str], &[&str]); 5] = [
         (
             &["--duplicate-rate", "1.5"],
             &["--duplicate-rate", "expected a fraction from 0 to 1", "1.5"],
@@ -25,6 +25,10 @@ fn bad_values_are_explained() {
             &["--fail-rate", "expected a fraction from 0 to 1", "-0.1"],
         ),
         (&["--delay-ms", "soon"], &["--delay-ms", "soon"]),
+        (
+            &["--speed", "0"],
+            &["--speed", "expected a whole number from 1 up", "`0`"],
+        ),
         (
             &["--listen", "nowhere"],
             &["invalid --listen `nowhere`", "127.0.0.1:8090"],

@@ -4,6 +4,7 @@
 //! are sent twice, the pause before each, and which send requests get a
 //! transient failure.
 
+use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -14,8 +15,8 @@ use rand::{RngExt, SeedableRng};
 /// Share of messages that end `undelivered` instead of `delivered`.
 pub const UNDELIVERED_SHARE: f64 = 0.1;
 
-/// The hostile knobs.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The hostile knobs, and how soon statuses come.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Knobs {
     /// Chance, 0 to 1, that a callback is sent a second time.
     pub duplicate_rate: f64,
@@ -30,6 +31,24 @@ pub struct Knobs {
     pub undeliverable: Vec<String>,
     /// Most segments per second taken; above it, 429.
     pub throttle: Option<f64>,
+    /// Clickatell's statuses follow acceptance this many times sooner than
+    /// at the provider (1: the handset's answer after 4 s): tests that wait
+    /// for final statuses need not wait seconds for each.
+    pub speed: NonZeroU32,
+}
+
+impl Default for Knobs {
+    fn default() -> Knobs {
+        Knobs {
+            duplicate_rate: 0.0,
+            reorder: false,
+            delay_ms: 0,
+            fail_rate: 0.0,
+            undeliverable: Vec::new(),
+            throttle: None,
+            speed: NonZeroU32::MIN,
+        }
+    }
 }
 
 /// Which provider accepted a message.
@@ -101,6 +120,14 @@ impl ProviderStatus {
             ProviderStatus::Clickatell { after_ms, .. } => Some(accepted_at_ms + after_ms),
             ProviderStatus::ClearLine { .. } => None,
         }
+    }
+
+    /// The same status, happening `speed` times sooner after acceptance.
+    fn sooner(mut self, speed: NonZeroU32) -> ProviderStatus {
+        if let ProviderStatus::Clickatell { after_ms, .. } = &mut self {
+            *after_ms /= i64::from(speed.get());
+        }
+        self
     }
 }
 
@@ -208,6 +235,7 @@ impl Dice {
         };
         let mut steps = Vec::new();
         for status in statuses(provider, outcome) {
+            let status = status.sooner(knobs.speed);
             steps.push(Step {
                 status,
                 duplicate: false,
@@ -251,6 +279,25 @@ pub fn uuid_shaped(bits: u128) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_faster_simulator_reports_each_status_sooner_by_its_speed() {
+        let times = |speed: u32| -> Vec<i64> {
+            let knobs = Knobs {
+                speed: NonZeroU32::new(speed).unwrap(),
+                ..Knobs::default()
+            };
+            let plan = Dice::new(7).plan(Provider::Clickatell, "+27820000001", &knobs);
+            plan.steps
+                .iter()
+                .map(|s| s.status.provider_time_ms(0).unwrap())
+                .collect()
+        };
+        let real = times(1);
+        assert_eq!(real[..2], [200, 1_000]);
+        assert!(real[2] == 4_000 || real[2] == 9_000, "{real:?}");
+        assert_eq!(times(10), real.iter().map(|ms| ms / 10).collect::<Vec<_>>());
+    }
+
     fn hostile() -> Knobs {
         Knobs {
             duplicate_rate: 0.5,
@@ -258,7 +305,7 @@ mod tests {
             delay_ms: 20,
             fail_rate: 0.3,
             undeliverable: vec!["+2783".into()],
-            throttle: None,
+            ..Knobs::default()
         }
     }
 

@@ -295,8 +295,7 @@ fn hostile() -> Knobs {
         reorder: true,
         delay_ms: 30,
         fail_rate: 0.3,
-        undeliverable: Vec::new(),
-        throttle: None,
+        ..Knobs::default()
     }
 }
 

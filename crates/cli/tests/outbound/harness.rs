@@ -20,10 +20,16 @@ pub const KEY_ENV: &str = "SMSGATE_TEST_PROVIDER_KEY";
 /// Long enough for a debug build on a busy 2-core machine.
 pub const SETTLE: Duration = Duration::from_secs(180);
 
+/// How many times sooner than at the provider the simulators report
+/// Clickatell's statuses: a final status in 0.4 s (0.9 s when undelivered),
+/// not 4 s (9 s).
+const SPEED: &str = "10";
+
 /// A simulator standing in for one provider, calling `callback_base`
-/// back, taking [`PROVIDER_KEY`], with `knobs`.
+/// back, taking [`PROVIDER_KEY`], with `knobs`, at [`SPEED`].
 pub async fn simulator(callback_base: &str, knobs: &[&str], log: &Path) -> Simulator {
-    Simulator::start(BIN.as_ref(), callback_base, CALLBACK_SECRET, PROVIDER_KEY, knobs, log).await
+    let knobs = [&["--speed", SPEED], knobs].concat();
+    Simulator::start(BIN.as_ref(), callback_base, CALLBACK_SECRET, PROVIDER_KEY, &knobs, log).await
 }
 
 /// Writes `smsgate.toml` in `dir` with `providers` (name, api, base URL)
