@@ -52,6 +52,10 @@ pub struct FuzzArgs {
     /// Targets run at once [default: the number of cores].
     #[arg(long, value_name = "N", default_value_t = default_jobs())]
     jobs: NonZeroUsize,
+    /// Only install cargo-fuzz if missing and build the targets (CI builds
+    /// them in the background while the tests run).
+    #[arg(long)]
+    no_run: bool,
 }
 
 fn default_jobs() -> NonZeroUsize {
@@ -84,6 +88,9 @@ pub fn fuzz(root: &Path, args: &FuzzArgs) -> anyhow::Result<()> {
     build.args(args.target.iter());
     run(&mut build, "cargo fuzz build")?;
     println!("built in {:.0?}", started.elapsed());
+    if args.no_run {
+        return Ok(());
+    }
 
     // Targets run side by side, one per core: each libFuzzer is one process
     // on one core.
@@ -302,7 +309,11 @@ mod tests {
     #[test]
     fn arguments_default_to_every_target_for_fifteen_seconds_on_every_core() {
         let args = Cli::try_parse_from(["fuzz"]).unwrap().args;
-        assert_eq!((args.seconds, args.target, args.jobs), (15, None, default_jobs()));
+        assert_eq!(
+            (args.seconds, args.target, args.jobs, args.no_run),
+            (15, None, default_jobs(), false)
+        );
+        assert!(Cli::try_parse_from(["fuzz", "--no-run"]).unwrap().args.no_run);
         let args = Cli::try_parse_from(["fuzz", "--seconds", "3", "--target", "query_form", "--jobs", "1"])
             .unwrap()
             .args;
