@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_exports.sql"),
     include_str!("migrations/0007_message_search.sql"),
     include_str!("migrations/0008_feed_without_autoincrement.sql"),
+    include_str!("migrations/0009_messages_without_rowid.sql"),
 ];
 
 /// The schema version the migrations bring a database to.
@@ -173,5 +174,60 @@ mod tests {
             )
             .unwrap();
         assert!(plan.contains("feed_inbound"), "{plan}");
+    }
+
+    #[test]
+    fn messages_keep_their_rows_and_indexes_without_a_rowid_and_index_known_recipients_only() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..8] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 8;
+             INSERT INTO messages (provider, message_id, client_message_id, \"to\", \"from\", status, status_key,
+                                   status_at, first_seen_at, submitted_at, delivered_at)
+                 VALUES ('clearline', 'a', 'c-1', '+27820000001', 'shop', 'delivered', '5', 30, 10, 20, 30),
+                        ('clickatell', 'b', NULL, NULL, NULL, 'accepted', '1', NULL, 40, NULL, NULL);",
+        )
+        .unwrap();
+        let rows = |conn: &Connection| -> Vec<String> {
+            conn.prepare(
+                "SELECT json_array(provider, message_id, client_message_id, \"to\", \"from\", status,
+                                 status_key, status_at, first_seen_at, submitted_at, delivered_at)
+                          FROM messages ORDER BY provider",
+            )
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let before = rows(&conn);
+        migrate(&mut conn).unwrap();
+        assert_eq!(rows(&conn), before);
+        let without_rowid: bool = conn
+            .query_row("SELECT wr FROM pragma_table_list WHERE name = 'messages'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert!(without_rowid);
+        // The recipient index holds known recipients only.
+        let mut indexes: Vec<(String, bool)> = conn
+            .prepare("SELECT name, partial FROM pragma_index_list('messages') WHERE origin = 'c'")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        indexes.sort();
+        let index = |name: &str, partial: bool| (name.to_string(), partial);
+        assert_eq!(
+            indexes,
+            [
+                index("messages_client_message_id", true),
+                index("messages_first_seen", false),
+                index("messages_to", true),
+            ]
+        );
     }
 }

@@ -34,9 +34,9 @@ async fn migrations_are_idempotent_and_data_survives_reopen(backend: &Backend) {
     assert_eq!(store.setting_or_insert("token", "second").await.unwrap(), "first");
     assert_eq!(store.setting_or_insert("other", "second").await.unwrap(), "second");
     // Each backend numbers its own migrations (SQLite's feed lost
-    // AUTOINCREMENT in its eighth).
+    // AUTOINCREMENT in its eighth, its messages their rowid in its ninth).
     let latest = match backend {
-        Backend::Sqlite => 8,
+        Backend::Sqlite => 9,
         Backend::Postgres(_) => 7,
     };
     assert_eq!(f.schema_version().await, latest);
