@@ -46,9 +46,10 @@ pub struct IngestArgs {
     /// Where the receiver stores callbacks: sqlite:PATH or postgres://USER@HOST/DB [default: a fresh SQLite file in a temporary directory]
     #[arg(long, value_name = "URL")]
     database: Option<String>,
-    /// Concurrent HTTP connections.
-    #[arg(long, default_value_t = 64, value_name = "N")]
-    connections: u32,
+    /// Concurrent HTTP connections [default: 64; with --instructions: 1, so that every batch holds one callback
+    /// and the count repeats run after run]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    connections: Option<u32>,
     /// Seconds each run lasts.
     #[arg(long, default_value_t = 10, value_name = "S")]
     duration: u32,
@@ -66,6 +67,13 @@ pub struct IngestArgs {
     callbacks: u32,
 }
 
+impl IngestArgs {
+    /// wrk's connections.
+    fn connections(&self) -> u32 {
+        self.connections.unwrap_or(64)
+    }
+}
+
 /// How wrk runs: the script, its mode, and the digits of this run's ids.
 struct Load<'a> {
     wrk: &'a Path,
@@ -77,13 +85,15 @@ struct Load<'a> {
 }
 
 pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
-    if args.connections < args.threads || args.threads == 0 {
+    if args.instructions {
+        let binaries = process::build(root)?;
+        let connections = args.connections.unwrap_or(1);
+        return instructions::measure(&binaries, args.callbacks, connections, args.serve_args.as_deref());
+    }
+    if args.connections() < args.threads || args.threads == 0 {
         bail!("--connections must be at least --threads (and --threads at least 1)");
     }
     let binaries = process::build(root)?;
-    if args.instructions {
-        return instructions::measure(&binaries, args.callbacks, args.serve_args.as_deref());
-    }
     let wrk = ensure_installed("wrk", "wrk")?;
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let script = scratch.path().join("mix.lua");
@@ -148,7 +158,7 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
         };
         let run = drive(serve, addr, &load, args)?;
         let after = store.counts()?;
-        checks.push((name, store::verify(&before, &after, &run, args.connections)));
+        checks.push((name, store::verify(&before, &after, &run, args.connections())));
         runs.push((format!("receiver, {name}"), run));
     }
 
@@ -205,7 +215,7 @@ fn report(runs: &[(String, Run)], args: &IngestArgs) {
     println!();
     println!(
         "{} connections, {} wrk threads, {} s each, {} CPUs",
-        args.connections,
+        args.connections(),
         args.threads,
         args.duration,
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -253,7 +263,7 @@ fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) 
     let cpu_before = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
     let output = Command::new(load.wrk)
         .arg(format!("-t{}", args.threads))
-        .arg(format!("-c{}", args.connections))
+        .arg(format!("-c{}", args.connections()))
         .arg(format!("-d{}s", args.duration))
         .args(["--latency", "--timeout", "10s", "-s"])
         .arg(load.script)

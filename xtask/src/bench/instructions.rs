@@ -5,7 +5,8 @@
 //!
 //! Each server runs under callgrind, in a fresh process (the receiver on a
 //! fresh SQLite file), once with N unique ClearLine callbacks and once with
-//! 2N, sent one after another over a keep-alive connection; the
+//! 2N, sent one after another over a keep-alive connection (or over
+//! `--connections N` at once); the
 //! difference of the two totals, divided by N, is the cost of one callback
 //! without start-up and shut-down. The receiver runs a third time with N
 //! callbacks and then the same N again: the difference to the N run is what
@@ -20,14 +21,6 @@ use anyhow::{Context, bail};
 
 use super::process::{Binaries, Server, ensure_installed, free_addr};
 use super::script::TOKEN;
-
-/// Client threads (and so connections) sending the callbacks: one, so that
-/// every batch the receiver commits holds one callback and the count comes
-/// out the same run after run (within 0.5%). With four, batch sizes follow
-/// the scheduling and the count moved by 5% between runs of one binary: more
-/// than most changes it should judge. A callback's cost therefore includes a
-/// whole commit, as at low load.
-const SENDERS: u64 = 1;
 
 /// Under callgrind a server starts and stops some 50 times slower.
 const PATIENCE: Duration = Duration::from_secs(300);
@@ -47,7 +40,13 @@ struct Subject<'a> {
     receiver: bool,
 }
 
-pub fn measure(binaries: &Binaries, callbacks: u32, serve_args: Option<&str>) -> anyhow::Result<()> {
+/// Counts with `senders` client threads (and so connections) sending the
+/// callbacks. With one (the default), every batch the receiver commits holds
+/// one callback and the count comes out the same run after run (within
+/// 0.5%), so a callback's cost includes a whole commit, as at low load. With
+/// more, batch sizes follow the scheduling (with four, the count moved by 5%
+/// between runs of one binary) and a commit is shared by a batch.
+pub fn measure(binaries: &Binaries, callbacks: u32, senders: u32, serve_args: Option<&str>) -> anyhow::Result<()> {
     let valgrind = ensure_installed("valgrind", "valgrind")?;
     let n = u64::from(callbacks.max(1));
     let profiles = binaries.receiver.with_file_name("callgrind");
@@ -76,6 +75,7 @@ pub fn measure(binaries: &Binaries, callbacks: u32, serve_args: Option<&str>) ->
         },
     ];
     let runner = Runner {
+        senders: u64::from(senders),
         valgrind: &valgrind,
         profiles: &profiles,
         serve_args: serve_args.unwrap_or_default(),
@@ -94,7 +94,7 @@ pub fn measure(binaries: &Binaries, callbacks: u32, serve_args: Option<&str>) ->
             per_duplicate: duplicates.map(|total| per_callback(short, total, n)),
         });
     }
-    report(&rows, n);
+    report(&rows, n, senders);
     println!(
         "callgrind profiles in {} (e.g. callgrind_annotate {})",
         profiles.display(),
@@ -110,10 +110,10 @@ struct Row {
     per_duplicate: Option<f64>,
 }
 
-fn report(rows: &[Row], n: u64) {
+fn report(rows: &[Row], n: u64, senders: u32) {
     println!();
     println!(
-        "instructions (callgrind Ir), {n} and {} ClearLine callbacks, {SENDERS} connection(s)",
+        "instructions (callgrind Ir), {n} and {} ClearLine callbacks, {senders} connection(s)",
         2 * n
     );
     println!(
@@ -140,6 +140,7 @@ fn per_callback(short: u64, long: u64, extra_callbacks: u64) -> f64 {
 
 /// Runs servers under callgrind.
 struct Runner<'a> {
+    senders: u64,
     valgrind: &'a Path,
     profiles: &'a Path,
     serve_args: &'a str,
@@ -177,7 +178,7 @@ impl Runner<'_> {
         println!("{}, {label}: under callgrind on {addr}", subject.name);
         let mut server = Server::start(&mut command, addr, PATIENCE)?;
         for pass in passes {
-            send(&format!("http://{addr}"), *pass)?;
+            send(&format!("http://{addr}"), *pass, self.senders)?;
         }
         if !server.interrupt(PATIENCE)? {
             bail!(
@@ -191,20 +192,20 @@ impl Runner<'_> {
     }
 }
 
-/// Sends `pass` from [`SENDERS`] threads, each over its own keep-alive
+/// Sends `pass` from `senders` threads, each over its own keep-alive
 /// connection; fails unless every callback is answered 200.
-fn send(base: &str, pass: Pass) -> anyhow::Result<()> {
+fn send(base: &str, pass: Pass, senders: u64) -> anyhow::Result<()> {
     let client = reqwest::blocking::Client::builder()
         .timeout(PATIENCE)
         .build()
         .context("cannot build an HTTP client")?;
     let url = format!("{base}/client-callback/clearline-status?token={TOKEN}");
     std::thread::scope(|scope| {
-        let senders: Vec<_> = (0..SENDERS)
+        let threads: Vec<_> = (0..senders)
             .map(|sender| {
                 let (client, url) = (&client, &url);
                 scope.spawn(move || -> anyhow::Result<()> {
-                    for i in (sender..pass.count).step_by(SENDERS as usize) {
+                    for i in (sender..pass.count).step_by(senders as usize) {
                         let answer = client
                             .post(url)
                             .header("content-type", "application/json")
@@ -219,7 +220,7 @@ fn send(base: &str, pass: Pass) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        senders
+        threads
             .into_iter()
             .try_for_each(|sender| sender.join().expect("a sender thread panicked"))
     })
