@@ -2,14 +2,15 @@
 //! raw request, then each event not stored before with its feed row and,
 //! for a status event, the message's compare-and-set; and the same for the
 //! events of a quarantined request replayed later. Every statement is
-//! prepared once per connection (`prepare_cached`) and run with plain
-//! parameters: re-preparing costs more than running. No statement has a
+//! prepared once per connection (`prepare_cached`), taken from that cache
+//! once per batch ([`BatchStatements`]) and run with plain parameters:
+//! re-preparing costs more than running. No statement has a
 //! `RETURNING` clause: SQLite gathers its rows in a temporary B-tree that it
 //! opens and closes on every execution, which cost more than the insert
 //! itself; an insert's id is the connection's last rowid instead, and a row
 //! skipped by `ON CONFLICT DO NOTHING` is one that changed nothing.
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{CachedStatement, Connection, OptionalExtension, TransactionBehavior, params};
 use smsgate_normalize::{InboundMessage, StatusEvent};
 
 use crate::contract::{Ingest, IngestOutcome, Parsed, RawRequest};
@@ -88,10 +89,44 @@ const INSERT_INBOUND: &str = r#"
 const INSERT_FEED_STATUS: &str = "INSERT INTO feed (status_event_id) VALUES (?1)";
 const INSERT_FEED_INBOUND: &str = "INSERT INTO feed (inbound_id) VALUES (?1)";
 
+/// The statements of one batch, on the writer connection inside its open
+/// transaction: each taken from the connection's statement cache at its
+/// first use in the batch and given back when the batch ends. A lookup
+/// hashes the statement's SQL text and giving it back clears its bindings,
+/// about 1.7k instructions a statement; a batch of many callbacks pays that
+/// once for each statement, not once for each callback.
+pub(super) struct BatchStatements<'conn> {
+    conn: &'conn Connection,
+    taken: Vec<(&'static str, CachedStatement<'conn>)>,
+}
+
+impl<'conn> BatchStatements<'conn> {
+    pub(super) fn new(conn: &'conn Connection) -> BatchStatements<'conn> {
+        BatchStatements {
+            conn,
+            taken: Vec::with_capacity(8),
+        }
+    }
+
+    /// The statement of `sql`, prepared once per connection.
+    fn get(&mut self, sql: &'static str) -> rusqlite::Result<&mut CachedStatement<'conn>> {
+        // The same constant is nearly always the same address: compared first.
+        let same = |taken: &&str| std::ptr::eq(*taken, sql) || *taken == sql;
+        let index = match self.taken.iter().position(|(taken, _)| same(taken)) {
+            Some(index) => index,
+            None => {
+                self.taken.push((sql, self.conn.prepare_cached(sql)?));
+                self.taken.len() - 1
+            }
+        };
+        Ok(&mut self.taken[index].1)
+    }
+}
+
 /// Stores one ingest inside an open write transaction (or its savepoint): the
 /// raw request, then each event not stored before with its feed row (and,
 /// for a status event, the message's compare-and-set). The caller commits.
-pub(super) fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
+pub(super) fn ingest_in_tx(tx: &mut BatchStatements<'_>, ingest: &Ingest) -> rusqlite::Result<IngestOutcome> {
     let raw = &ingest.raw;
     let quarantine_error = match &ingest.parsed {
         Parsed::Quarantined { error } => Some(error.as_str()),
@@ -112,7 +147,7 @@ pub(super) fn ingest_in_tx(tx: &Connection, ingest: &Ingest) -> rusqlite::Result
 /// Stores each event not stored before with its feed row (and, for a status
 /// event, the message's compare-and-set), counting into `outcome`.
 fn insert_events(
-    tx: &Connection,
+    tx: &mut BatchStatements<'_>,
     status: &[StatusEvent],
     inbound: &[InboundMessage],
     received_at: i64,
@@ -166,14 +201,18 @@ fn resolve_in_tx(
     let Some(received_at) = received_at else {
         return Ok(outcome);
     };
-    insert_events(tx, status, inbound, received_at, id, &mut outcome)?;
+    insert_events(&mut BatchStatements::new(tx), status, inbound, received_at, id, &mut outcome)?;
     tx.prepare_cached("UPDATE raw_requests SET quarantine_error = NULL WHERE id = ?1")?
         .execute([id])?;
     Ok(outcome)
 }
 
-fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Option<&str>) -> rusqlite::Result<i64> {
-    tx.prepare_cached(INSERT_RAW_REQUEST)?.execute(params![
+fn insert_raw_request(
+    tx: &mut BatchStatements<'_>,
+    raw: &RawRequest,
+    quarantine_error: Option<&str>,
+) -> rusqlite::Result<i64> {
+    tx.get(INSERT_RAW_REQUEST)?.execute(params![
         raw.provider.as_str(),
         raw.method,
         raw.path,
@@ -183,19 +222,23 @@ fn insert_raw_request(tx: &Connection, raw: &RawRequest, quarantine_error: Optio
         raw.received_at,
         quarantine_error,
     ])?;
-    Ok(tx.last_insert_rowid())
+    Ok(tx.conn.last_insert_rowid())
 }
 
 /// Runs an `INSERT ... ON CONFLICT DO NOTHING` prepared once: the new row's
 /// id, or `None` when the row was there already (nothing inserted).
-fn insert_if_new(tx: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<Option<i64>> {
-    let inserted = tx.prepare_cached(sql)?.execute(params)?;
-    Ok((inserted > 0).then(|| tx.last_insert_rowid()))
+fn insert_if_new(
+    tx: &mut BatchStatements<'_>,
+    sql: &'static str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Option<i64>> {
+    let inserted = tx.get(sql)?.execute(params)?;
+    Ok((inserted > 0).then(|| tx.conn.last_insert_rowid()))
 }
 
 /// Returns whether the event was new (false: a duplicate, nothing changed).
 fn insert_status_event(
-    tx: &Connection,
+    tx: &mut BatchStatements<'_>,
     event: &StatusEvent,
     received_at: i64,
     raw_request_id: i64,
@@ -223,14 +266,14 @@ fn insert_status_event(
     let Some(id) = id else {
         return Ok(false);
     };
-    tx.prepare_cached(INSERT_FEED_STATUS)?.execute([id])?;
+    tx.get(INSERT_FEED_STATUS)?.execute([id])?;
     let key = event.status.precedence_key(event.occurred_at);
     let times = Milestones::of(event, received_at);
     let moves_status: Option<bool> = tx
-        .prepare_cached(MOVES_STATUS)?
+        .get(MOVES_STATUS)?
         .query_row(params![provider, event.message_id, status, key], |row| row.get(0))
         .optional()?;
-    tx.prepare_cached(UPSERT_MESSAGE)?.execute(params![
+    tx.get(UPSERT_MESSAGE)?.execute(params![
         provider,
         event.message_id,
         event.client_message_id,
@@ -244,7 +287,7 @@ fn insert_status_event(
         times.delivered_at,
     ])?;
     if moves_status == Some(true) {
-        tx.prepare_cached(SET_STATUS_AT)?
+        tx.get(SET_STATUS_AT)?
             .execute(params![provider, event.message_id])?;
     }
     Ok(true)
@@ -252,7 +295,7 @@ fn insert_status_event(
 
 /// Returns whether the message was new.
 fn insert_inbound(
-    tx: &Connection,
+    tx: &mut BatchStatements<'_>,
     message: &InboundMessage,
     received_at: i64,
     raw_request_id: i64,
@@ -278,7 +321,7 @@ fn insert_inbound(
     let Some(id) = id else {
         return Ok(false);
     };
-    tx.prepare_cached(INSERT_FEED_INBOUND)?.execute([id])?;
+    tx.get(INSERT_FEED_INBOUND)?.execute([id])?;
     Ok(true)
 }
 
@@ -334,7 +377,7 @@ mod tests {
                     inbound: Vec::new(),
                 },
             };
-            ingest_in_tx(&tx, &ingest).unwrap();
+            ingest_in_tx(&mut BatchStatements::new(&tx), &ingest).unwrap();
             tx.commit().unwrap();
         }
         for (name, sql, runs) in [

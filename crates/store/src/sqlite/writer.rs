@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use super::errors::store_error;
-use super::ingest::ingest_in_tx;
+use super::ingest::{BatchStatements, ingest_in_tx};
 use super::outbox::enqueue_in_tx;
 use super::syncer::{Acks, Reply};
 use super::writes::{Write, Written};
@@ -178,12 +178,13 @@ impl Writer {
         let savepoints = isolation == Isolation::Savepoints;
         let transaction = BatchTransaction::begin(&self.conn)?;
         let tx = transaction.conn;
+        let mut statements = BatchStatements::new(tx);
         for (write, _) in batch {
             if savepoints {
                 run(tx, "SAVEPOINT write")?;
             }
             let written = match &**write {
-                Write::Ingest(ingest) => ingest_in_tx(tx, ingest).map(Written::Ingest),
+                Write::Ingest(ingest) => ingest_in_tx(&mut statements, ingest).map(Written::Ingest),
                 Write::Enqueue(message) => enqueue_in_tx(tx, message).map(Written::Enqueue),
             };
             match written {
