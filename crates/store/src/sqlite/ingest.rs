@@ -201,7 +201,14 @@ fn resolve_in_tx(
     let Some(received_at) = received_at else {
         return Ok(outcome);
     };
-    insert_events(&mut BatchStatements::new(tx), status, inbound, received_at, id, &mut outcome)?;
+    insert_events(
+        &mut BatchStatements::new(tx),
+        status,
+        inbound,
+        received_at,
+        id,
+        &mut outcome,
+    )?;
     tx.prepare_cached("UPDATE raw_requests SET quarantine_error = NULL WHERE id = ?1")?
         .execute([id])?;
     Ok(outcome)
@@ -287,8 +294,7 @@ fn insert_status_event(
         times.delivered_at,
     ])?;
     if moves_status == Some(true) {
-        tx.get(SET_STATUS_AT)?
-            .execute(params![provider, event.message_id])?;
+        tx.get(SET_STATUS_AT)?.execute(params![provider, event.message_id])?;
     }
     Ok(true)
 }
