@@ -97,7 +97,6 @@ impl Api {
         self.get_json(&format!("/v1/outbound/{id}")).await
     }
 
-    /// Waits until every message of `ids` satisfies `done`; their views.
     /// `GET path` with the token: its JSON.
     pub async fn get_json(&self, path: &str) -> Value {
         self.http
@@ -111,8 +110,12 @@ impl Api {
             .unwrap()
     }
 
+    /// Waits until every message of `ids` satisfies `done`; their views.
     pub async fn wait_for(&self, ids: &[String], what: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
         let deadline = Instant::now() + SETTLE;
+        // Soon at first (one message is often done within milliseconds),
+        // then at most four times a second.
+        let mut pause = Duration::from_millis(10);
         loop {
             let mut views = Vec::with_capacity(ids.len());
             for id in ids {
@@ -129,7 +132,8 @@ impl Api {
                 ids.len(),
                 pending[0]
             );
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(250));
         }
     }
 }
