@@ -68,9 +68,10 @@ pub struct IngestArgs {
 }
 
 impl IngestArgs {
-    /// wrk's connections.
+    /// The connections asked for, else the mode's default.
     fn connections(&self) -> u32 {
-        self.connections.unwrap_or(64)
+        let default = if self.instructions { 1 } else { 64 };
+        self.connections.unwrap_or(default)
     }
 }
 
@@ -85,15 +86,19 @@ struct Load<'a> {
 }
 
 pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
-    if args.instructions {
-        let binaries = process::build(root)?;
-        let connections = args.connections.unwrap_or(1);
-        return instructions::measure(&binaries, args.callbacks, connections, args.serve_args.as_deref());
-    }
-    if args.connections() < args.threads || args.threads == 0 {
+    // wrk's threads each need a connection (the instruction count runs no wrk).
+    if !args.instructions && (args.connections() < args.threads || args.threads == 0) {
         bail!("--connections must be at least --threads (and --threads at least 1)");
     }
     let binaries = process::build(root)?;
+    if args.instructions {
+        return instructions::measure(
+            &binaries,
+            args.callbacks,
+            args.connections(),
+            args.serve_args.as_deref(),
+        );
+    }
     let wrk = ensure_installed("wrk", "wrk")?;
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
     let script = scratch.path().join("mix.lua");
