@@ -1,15 +1,18 @@
 //! `/metrics` in the Prometheus text format.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use smsgate_normalize::Provider;
 use smsgate_normalize::views::BreakerState;
+use smsgate_store::Store;
 
 /// What became of a callback request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -191,10 +194,48 @@ impl Metrics {
         exports.register(&mut self.registry);
     }
 
+    /// Adds the store's group-commit counters (`smsgate_store_*`), read at
+    /// each scrape.
+    pub fn register_store(&mut self, store: Arc<dyn Store>) {
+        self.registry.register_collector(Box::new(CommitCounters(store)));
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String cannot fail");
         text
+    }
+}
+
+/// The store's group-commit counters, read from it at each scrape: their
+/// ratio is the mean batch, which says how far a commit's cost is shared.
+struct CommitCounters(Arc<dyn Store>);
+
+impl std::fmt::Debug for CommitCounters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitCounters")
+    }
+}
+
+impl Collector for CommitCounters {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.0.commit_stats();
+        for (name, help, value) in [
+            (
+                "store_batches_committed",
+                "Group-commit transactions committed, one per batch of callbacks",
+                stats.transactions,
+            ),
+            (
+                "store_batched_writes",
+                "Writes those transactions stored: callbacks, and on SQLite the messages accepted for sending (divided by the batches: the mean batch)",
+                stats.ingests,
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+        }
+        Ok(())
     }
 }

@@ -112,6 +112,7 @@ pub type StartError = smsgate_http_server::ListenError;
 /// Starts the receiver on `config`'s addresses.
 pub async fn start(config: &Config, store: Arc<dyn Store>, secrets: Secrets) -> Result<Running, StartError> {
     let mut metrics = Metrics::default();
+    metrics.register_store(store.clone());
     if let Some(exports) = &config.exports {
         metrics.register_exports(&exports.metrics);
     }

@@ -16,6 +16,7 @@ use crate::outbox::{
     AttemptEnd, AttemptRef, Claim, ClaimedOutbound, Coordination, Enqueued, NewAttempt, NewOutbound, Settle,
 };
 use crate::search::{DeliveryWindow, MessageSearch};
+use crate::stats::CommitStats;
 
 /// An authenticated callback request as it arrived, secret removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -389,6 +390,10 @@ pub trait Store: Send + Sync + 'static {
     /// is the one this build migrates to. [`StoreError::Unavailable`] when
     /// not (the receiver's `/readyz` answers 503 then).
     async fn ready(&self) -> Result<(), StoreError>;
+
+    /// What group commit has done since the store was opened: batches
+    /// committed and the ingests in them (`/metrics` shows both).
+    fn commit_stats(&self) -> CommitStats;
 }
 
 /// Ready when the schema version `found` is the one this build migrates to.

@@ -113,11 +113,6 @@ impl PostgresStore {
         })
     }
 
-    /// Batches and ingests committed so far (see `group_commit.rs`).
-    pub fn commit_stats(&self) -> CommitStats {
-        self.group.stats()
-    }
-
     /// Runs one store call under [`PostgresOptions::call_timeout`]. A call
     /// cut short rolls back (tokio-postgres rolls a dropped transaction
     /// back); if it had committed after all, the provider's retry is a
@@ -361,5 +356,10 @@ impl Store for PostgresStore {
             })
             .await?;
         schema_ready(i64::from(version), open::SCHEMA_VERSION)
+    }
+
+    /// Batches and ingests committed so far (see `group_commit.rs`).
+    fn commit_stats(&self) -> CommitStats {
+        self.group.stats()
     }
 }

@@ -112,11 +112,6 @@ impl SqliteStore {
         })
     }
 
-    /// Transactions and ingests the writer has committed so far.
-    pub fn commit_stats(&self) -> CommitStats {
-        self.counters.snapshot()
-    }
-
     fn writer_gone() -> StoreError {
         StoreError::Unavailable("the SQLite writer has stopped".into())
     }
@@ -390,6 +385,10 @@ impl Store for SqliteStore {
             .read(|conn| conn.query_row("PRAGMA user_version", [], |row| row.get(0)))
             .await?;
         schema_ready(version, open::SCHEMA_VERSION)
+    }
+
+    fn commit_stats(&self) -> CommitStats {
+        self.counters.snapshot()
     }
 }
 

@@ -308,9 +308,14 @@ pub struct RawRow {
     pub quarantine_error: Option<String>,
 }
 
-/// The value of the sample `name{labels}` in a Prometheus text exposition.
+/// The value of the sample `name{labels}` in a Prometheus text exposition
+/// (`name` alone when `labels` is empty).
 pub fn metric(text: &str, name: &str, labels: &str) -> Option<f64> {
-    let sample = format!("{name}{{{labels}}} ");
+    let sample = if labels.is_empty() {
+        format!("{name} ")
+    } else {
+        format!("{name}{{{labels}}} ")
+    };
     text.lines()
         .find_map(|line| line.strip_prefix(&sample))
         .map(|value| value.trim().parse().expect("a numeric sample"))

@@ -1,5 +1,6 @@
 //! Provider retries: the same event is stored once (the raw request each
-//! time), and `/metrics` counts the duplicates per provider.
+//! time), and `/metrics` counts the duplicates per provider (and the
+//! store's batches).
 
 use serde_json::json;
 use smsgate_test_support::receiver::{TestReceiver, metric};
@@ -45,6 +46,17 @@ async fn the_same_callback_three_times_is_one_event_and_two_duplicates() {
     assert_eq!(duplicates(&metrics, "clickatell"), Some(2.0), "{metrics}");
     assert_eq!(callbacks(&metrics, "clickatell", "stored"), Some(1.0), "{metrics}");
     assert_eq!(callbacks(&metrics, "clickatell", "duplicate"), Some(2.0), "{metrics}");
+    // Each was answered before the next was sent: three batches of one.
+    assert_eq!(
+        metric(&metrics, "smsgate_store_batches_committed_total", ""),
+        Some(3.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        metric(&metrics, "smsgate_store_batched_writes_total", ""),
+        Some(3.0),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
