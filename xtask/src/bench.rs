@@ -17,9 +17,11 @@
 //! run the store must hold exactly the acknowledged events
 //! (`bench/store.rs`): a duplicates-only run stores its raw requests and no
 //! event. What wrk reports is read in `bench/wrk.rs`; the servers are built,
-//! started and stopped by `bench/process.rs`. `--instructions` measures
+//! started and stopped by `bench/process.rs`, and their CPU time, by thread,
+//! is read from `/proc` by `bench/cpu.rs`. `--instructions` measures
 //! instructions per callback under callgrind instead (`bench/instructions.rs`).
 
+mod cpu;
 mod instructions;
 mod process;
 mod script;
@@ -161,7 +163,7 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
             prefix: format!("{nonce}{n}"),
             replay,
         };
-        let run = drive(serve, addr, &load, args)?;
+        let run = drive(serve, addr, &load, args, Reads::Batches)?;
         let after = store.counts()?;
         checks.push((name, store::verify(&before, &after, &run, args.connections())));
         runs.push((format!("receiver, {name}"), run));
@@ -193,7 +195,10 @@ pub fn ingest(root: &Path, args: &IngestArgs) -> anyhow::Result<()> {
             prefix: format!("{nonce}{}", 8 + n),
             replay: None,
         };
-        runs.push((format!("{name}, mixed"), drive(baseline, addr, &load, args)?));
+        runs.push((
+            format!("{name}, mixed"),
+            drive(baseline, addr, &load, args, Reads::Nothing)?,
+        ));
     }
 
     report(&runs, args);
@@ -242,6 +247,7 @@ fn report(runs: &[(String, Run)], args: &IngestArgs) {
             run.other,
             run.repeats
         );
+        println!("{:<22} {}", "", thread_breakdown(run));
         if !run.socket_errors.is_empty() {
             println!("{:<22} socket errors: {}", "", run.socket_errors);
         }
@@ -261,11 +267,21 @@ fn report(runs: &[(String, Run)], args: &IngestArgs) {
     );
 }
 
+/// What a run reads from its server besides wrk's figures and `/proc`.
+#[derive(Clone, Copy)]
+enum Reads {
+    /// The receiver's `/metrics`: its group-commit batches.
+    Batches,
+    /// A no-op serves no metrics.
+    Nothing,
+}
+
 /// Starts `server`, waits until it accepts connections, runs wrk against
-/// it, reads its peak RSS, stops it.
-fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) -> anyhow::Result<Run> {
+/// it, reads its peak RSS (and as `reads` says, the receiver's mean batch
+/// from its `/metrics`), stops it.
+fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs, reads: Reads) -> anyhow::Result<Run> {
     let mut child = Server::start(&mut server, addr, Duration::from_secs(30))?;
-    let cpu_before = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
+    let cpu_before = cpu::Sample::read(child.0.id()).context("cannot read the server's CPU time")?;
     let output = Command::new(load.wrk)
         .arg(format!("-t{}", args.threads))
         .arg(format!("-c{}", args.connections()))
@@ -285,43 +301,37 @@ fn drive(mut server: Command, addr: SocketAddr, load: &Load, args: &IngestArgs) 
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let cpu_after = cpu_seconds(child.0.id()).context("cannot read the server's CPU time")?;
+    let cpu_after = cpu::Sample::read(child.0.id()).context("cannot read the server's CPU time")?;
     let peak_rss_kib = peak_rss_kib(child.0.id()).context("cannot read the server's peak RSS")?;
+    let mean_batch = match reads {
+        Reads::Batches => Some(mean_batch(addr)?),
+        Reads::Nothing => None,
+    };
     child.interrupt(Duration::from_secs(10))?;
     let mut run = parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))?;
     run.peak_rss_kib = peak_rss_kib;
-    run.cpu_seconds = cpu_after - cpu_before;
+    run.mean_batch = mean_batch;
+    run.cpu = cpu_after.since(&cpu_before);
     Ok(run)
 }
 
-/// The CPU time a process has used so far, user and system, all its
-/// threads (fields 14 and 15 of `/proc/PID/stat`, in clock ticks).
-fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name (field 2) may hold spaces; the fields after it do not.
-    let after_name = stat.rsplit_once(')').context("no `)` in /proc/PID/stat")?.1;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| -> anyhow::Result<u64> {
-        fields
-            .get(i)
-            .context("/proc/PID/stat is shorter than expected")?
+/// Writes per group-commit batch, from the receiver's `/metrics`
+/// (counted since it started: the run, and the few requests that check it
+/// is up).
+fn mean_batch(addr: SocketAddr) -> anyhow::Result<f64> {
+    let text = reqwest::blocking::get(format!("http://{addr}/metrics"))
+        .and_then(|response| response.error_for_status())
+        .and_then(|response| response.text())
+        .context("cannot read the receiver's /metrics")?;
+    let counter = |name: &str| -> anyhow::Result<f64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .with_context(|| format!("no {name} in the receiver's /metrics"))?
+            .trim()
             .parse()
-            .context("a CPU time in /proc/PID/stat is not a number")
+            .with_context(|| format!("{name} is not a number"))
     };
-    // Fields 14 and 15 of the whole line are the 12th and 13th after the name.
-    Ok((ticks(11)? + ticks(12)?) as f64 / clock_ticks_per_second()?)
-}
-
-/// `getconf CLK_TCK`: the unit of the CPU times in `/proc` (100 on Linux).
-fn clock_ticks_per_second() -> anyhow::Result<f64> {
-    let output = Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .context("cannot run getconf")?;
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .context("getconf CLK_TCK did not print a number")
+    Ok(counter("smsgate_store_batched_writes_total")? / counter("smsgate_store_batches_committed_total")?.max(1.0))
 }
 
 fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
@@ -331,4 +341,33 @@ fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .context("no VmHWM line")?;
     Ok(line.trim().trim_end_matches("kB").trim().parse()?)
+}
+
+/// The server's CPU µs per acknowledged request by thread name, busiest
+/// first, with the kernel's share: `tokio-runtime-w 30.1 (sys 9.8), ...`.
+/// Threads that used less than 0.05 µs a request are left out.
+fn thread_breakdown(run: &Run) -> String {
+    let per_request = |seconds: f64| seconds * 1e6 / run.acknowledged.max(1) as f64;
+    let mut threads: Vec<(&String, &cpu::Cpu)> = run.cpu.threads.iter().collect();
+    threads.sort_by(|a, b| b.1.total().total_cmp(&a.1.total()));
+    let parts: Vec<String> = threads
+        .into_iter()
+        .filter(|(_, cpu)| per_request(cpu.total()) >= 0.05)
+        .map(|(name, cpu)| {
+            format!(
+                "{name} {:.1} (sys {:.1})",
+                per_request(cpu.total()),
+                per_request(cpu.system)
+            )
+        })
+        .collect();
+    let batch = run
+        .mean_batch
+        .map(|mean| format!("; mean batch {mean:.1}"))
+        .unwrap_or_default();
+    format!(
+        "CPU us/req by thread: {}; process sys {:.1}{batch}",
+        parts.join(", "),
+        per_request(run.cpu.process.system)
+    )
 }

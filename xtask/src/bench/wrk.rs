@@ -2,6 +2,8 @@
 //! socket errors) and the counts the benchmark's script prints at the end,
 //! read into one [`Run`].
 
+use super::cpu::Sample;
+
 /// What one wrk run measured.
 #[derive(Debug, Default)]
 pub struct Run {
@@ -9,8 +11,10 @@ pub struct Run {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub peak_rss_kib: u64,
-    /// CPU time (user and system, every thread) the server used while wrk ran.
-    pub cpu_seconds: f64,
+    /// CPU time the server used while wrk ran, in all and by thread.
+    pub cpu: Sample,
+    /// Writes per group-commit batch (the receiver only).
+    pub mean_batch: Option<f64>,
     /// 200 responses, counted by the script.
     pub acknowledged: u64,
     /// Any other response.
@@ -23,7 +27,7 @@ pub struct Run {
 impl Run {
     /// The server's CPU time per acknowledged request, in microseconds.
     pub fn cpu_us_per_request(&self) -> f64 {
-        self.cpu_seconds * 1e6 / self.acknowledged.max(1) as f64
+        self.cpu.process.total() * 1e6 / self.acknowledged.max(1) as f64
     }
 }
 

@@ -39,7 +39,8 @@ impl Acks {
         };
         let (synced, unsynced) = mpsc::channel();
         std::thread::Builder::new()
-            .name("smsgate-sqlite-syncer".into())
+            // Short: Linux keeps 15 bytes of a thread name (`top -H`, `/proc`).
+            .name("sqlite-syncer".into())
             .spawn(move || syncer_loop(&wal, unsynced))
             .map_err(|err| StoreError::Other(format!("cannot start the SQLite syncer thread: {err}")))?;
         Ok(Acks::AfterSync(synced))

@@ -71,7 +71,8 @@ pub(super) fn start(
         synchronous_full: false,
     };
     std::thread::Builder::new()
-        .name("smsgate-sqlite-writer".into())
+        // Short: Linux keeps 15 bytes of a thread name (`top -H`, `/proc`).
+        .name("sqlite-writer".into())
         .spawn(move || writer.run(queue, options))
         .map_err(|err| StoreError::Other(format!("cannot start the SQLite writer thread: {err}")))?;
     Ok(jobs)
