@@ -48,8 +48,15 @@ async fn main() -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     println!("listening on {}", listener.local_addr().map_err(|e| e.to_string())?);
+    // Ctrl-C (SIGINT) stops it, even where SIGINT was ignored when it
+    // started (a background job of a script).
+    let mut stop = std::pin::pin!(tokio::signal::ctrl_c());
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stop => return Ok(()),
+        };
+        let Ok((stream, _)) = accepted else {
             continue;
         };
         tokio::spawn(async move {
