@@ -96,11 +96,16 @@ pub struct Unparseable(pub String);
 
 /// Parses one callback request of `route`.
 pub fn parse(route: Route, input: Input<'_>) -> Result<Callback, Unparseable> {
+    let mut callback = Callback::default();
+    if let Input::Body(body) = input
+        && let Some(read) = providers::direct(route, body, &mut callback)
+    {
+        return read.map(|()| callback);
+    }
     let documents = match input {
         Input::Query(query) => vec![query_object(query)],
         Input::Body(body) => body_objects(body)?,
     };
-    let mut callback = Callback::default();
     for document in documents {
         providers::parse(route, document, &mut callback)?;
     }

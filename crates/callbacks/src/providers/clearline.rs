@@ -10,8 +10,40 @@ use crate::{Callback, Unparseable};
 
 pub(super) fn status(document: &Value, out: &mut Callback) -> Result<(), Unparseable> {
     let callback: DeliveryStatusCallback = typed(document)?;
+    let fields = Fields {
+        delivery: raw(document, "deliveryStatus"),
+        external: raw(document, "externalDeliveryStatus"),
+        reason: raw(document, "reasonText"),
+    };
+    push(callback, fields, out)
+}
+
+/// The body read straight into its type (see [`super::direct`]): each
+/// status field is then a string or absent, and is its own raw value.
+pub(super) fn status_direct(body: &[u8], out: &mut Callback) -> Option<Result<(), Unparseable>> {
+    let callback: DeliveryStatusCallback = serde_json::from_slice(body).ok()?;
+    let fields = Fields {
+        delivery: callback.delivery_status.clone(),
+        external: callback.external_delivery_status.clone(),
+        reason: callback.reason_text.clone(),
+    };
+    Some(push(callback, fields, out))
+}
+
+/// The status fields as the provider sent them.
+struct Fields {
+    delivery: Option<String>,
+    external: Option<String>,
+    reason: Option<String>,
+}
+
+fn push(callback: DeliveryStatusCallback, fields: Fields, out: &mut Callback) -> Result<(), Unparseable> {
     let message_id = required_id(callback.message_id, "messageId")?;
-    let (delivery, external) = (raw(document, "deliveryStatus"), raw(document, "externalDeliveryStatus"));
+    let Fields {
+        delivery,
+        external,
+        reason,
+    } = fields;
     out.status.push(StatusEvent {
         provider: Provider::Clearline,
         // No provider time: every status field identifies the event.
@@ -19,7 +51,7 @@ pub(super) fn status(document: &Value, out: &mut Callback) -> Result<(), Unparse
             Some(&message_id),
             delivery.as_deref(),
             external.as_deref(),
-            raw(document, "reasonText").as_deref(),
+            reason.as_deref(),
         ]),
         message_id,
         client_message_id: None,
