@@ -18,6 +18,7 @@ use std::net::SocketAddr;
 use dropshot::{
     ConfigDropshot, ConfigLogging, ConfigLoggingLevel, ConfigTls, HandlerTaskMode, HttpServer, ServerBuilder,
 };
+use slog::Drain;
 
 pub use tls::{TlsError, TlsFiles};
 
@@ -56,11 +57,16 @@ pub fn start_server<C: dropshot::ServerContext>(
     // the secret (`?token=`): it logs only what would stop the server, and
     // smsgate logs each request's outcome itself through tracing, secret-free.
     // (Its per-request INFO lines would also halve throughput.)
-    let log = ConfigLogging::StderrTerminal {
+    let stderr = ConfigLogging::StderrTerminal {
         level: ConfigLoggingLevel::Critical,
     }
     .to_logger("smsgate")
     .expect("a stderr logger");
+    // That logger applies its level on its own thread, after each record has
+    // been copied into a channel to it: every request's lines crossed over
+    // and woke that thread, only to be dropped there. This filter drops them
+    // where they are made.
+    let log = slog::Logger::root(slog::LevelFilter::new(stderr, slog::Level::Critical).fuse(), slog::o!());
     let config = ConfigDropshot {
         bind_address: addr,
         default_request_body_max_bytes: body_limit,
