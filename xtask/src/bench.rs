@@ -344,10 +344,10 @@ fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
 }
 
 /// The server's CPU µs per acknowledged request by thread name, busiest
-/// first, with the kernel's share: `tokio-runtime-w 30.1 (sys 9.8), ...`.
+/// first, with the kernel's share: `tokio-rt-worker 30.1 (sys 9.8), ...`.
 /// Threads that used less than 0.05 µs a request are left out.
 fn thread_breakdown(run: &Run) -> String {
-    let per_request = |seconds: f64| seconds * 1e6 / run.acknowledged.max(1) as f64;
+    let per_request = |seconds: f64| run.us_per_request(seconds);
     let mut threads: Vec<(&String, &cpu::Cpu)> = run.cpu.threads.iter().collect();
     threads.sort_by(|a, b| b.1.total().total_cmp(&a.1.total()));
     let parts: Vec<String> = threads

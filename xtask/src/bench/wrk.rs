@@ -27,7 +27,13 @@ pub struct Run {
 impl Run {
     /// The server's CPU time per acknowledged request, in microseconds.
     pub fn cpu_us_per_request(&self) -> f64 {
-        self.cpu.process.total() * 1e6 / self.acknowledged.max(1) as f64
+        self.us_per_request(self.cpu.process.total())
+    }
+
+    /// `seconds` of CPU (a thread's, say) per acknowledged request, in
+    /// microseconds.
+    pub fn us_per_request(&self, seconds: f64) -> f64 {
+        seconds * 1e6 / self.acknowledged.max(1) as f64
     }
 }
 
